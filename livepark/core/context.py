@@ -1,0 +1,35 @@
+"""Template context: the navigation a user's role opens."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from livepark.core.roles import has_right
+
+NAV = [
+    ("home", _("首页"), None),
+    ("registry:enterprise_list", _("企业"), "enterprise"),
+    ("registry:anchor_list", _("主播"), "anchor"),
+    ("registry:account_list", _("平台账号"), "account"),
+    ("registry:room_list", _("直播间"), "room"),
+    ("registry:calendar", _("预订日历"), "booking"),
+]
+
+
+def navigation(request) -> dict:
+    """`nav_items`: the pages the user may open, the current one marked."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": []}
+    items = []
+    for name, label, kind in NAV:
+        if kind and not has_right(user, kind, "view"):
+            continue
+        url = reverse(name)
+        active = request.path == url if name == "home" else request.path.startswith(url)
+        items.append({"url": url, "label": label, "active": active})
+    if user.is_staff:
+        items.append({"url": reverse("admin:index"), "label": _("后台"), "active": False})
+    items.append({"url": "/api/v1/docs", "label": _("API"), "active": False})
+    return {"nav_items": items}

@@ -1,0 +1,63 @@
+"""The roles a LivePark user can hold, and which roles may perform which action on which kind of record."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    PARK_ADMIN = "park_admin", _("园区管理员")
+    ENTERPRISE_OWNER = "enterprise_owner", _("企业负责人")
+    ENTERPRISE_STAFF = "enterprise_staff", _("企业员工")
+    ANCHOR = "anchor", _("主播")
+    BANK_VIEWER = "bank_viewer", _("银行查看员")
+    CUSTOMS_BROKER = "customs_broker", _("报关员")
+    QC_INSPECTOR = "qc_inspector", _("质检员")
+
+
+#: Roles that belong to exactly one enterprise.
+ENTERPRISE_ROLES = frozenset({Role.ENTERPRISE_OWNER, Role.ENTERPRISE_STAFF, Role.BANK_VIEWER})
+
+ALL = frozenset(Role)
+R = Role
+
+#: (record kind, action) -> roles that hold the right. Which *rows* a holder reaches is decided by each model's
+#: `scope()`; a missing right is a 403, a row outside scope a 404.
+RIGHTS: dict[tuple[str, str], frozenset[Role]] = {
+    ("enterprise", "view"): ALL,
+    ("enterprise", "create"): frozenset({R.PARK_ADMIN}),
+    ("enterprise", "change"): frozenset({R.PARK_ADMIN, R.ENTERPRISE_OWNER}),
+    ("enterprise", "archive"): frozenset({R.PARK_ADMIN}),
+    ("anchor", "view"): frozenset({R.PARK_ADMIN, R.ENTERPRISE_OWNER, R.ENTERPRISE_STAFF, R.ANCHOR}),
+    ("anchor", "create"): frozenset({R.PARK_ADMIN, R.ENTERPRISE_OWNER}),
+    ("anchor", "change"): frozenset({R.PARK_ADMIN, R.ENTERPRISE_OWNER, R.ANCHOR}),
+    ("anchor", "archive"): frozenset({R.PARK_ADMIN}),
+    ("contract", "view"): frozenset({R.PARK_ADMIN, R.ENTERPRISE_OWNER, R.ENTERPRISE_STAFF, R.ANCHOR}),
+    ("contract", "create"): frozenset({R.PARK_ADMIN, R.ENTERPRISE_OWNER}),
+    ("contract", "change"): frozenset({R.PARK_ADMIN, R.ENTERPRISE_OWNER}),
+    ("contract", "archive"): frozenset({R.PARK_ADMIN, R.ENTERPRISE_OWNER}),
+    ("account", "view"): frozenset({R.PARK_ADMIN, R.ENTERPRISE_OWNER, R.ENTERPRISE_STAFF, R.ANCHOR}),
+    ("account", "create"): frozenset({R.PARK_ADMIN, R.ENTERPRISE_OWNER, R.ENTERPRISE_STAFF, R.ANCHOR}),
+    ("account", "change"): frozenset({R.PARK_ADMIN, R.ENTERPRISE_OWNER, R.ENTERPRISE_STAFF, R.ANCHOR}),
+    ("account", "archive"): frozenset({R.PARK_ADMIN, R.ENTERPRISE_OWNER, R.ANCHOR}),
+    ("room", "view"): frozenset({R.PARK_ADMIN, R.ENTERPRISE_OWNER, R.ENTERPRISE_STAFF, R.ANCHOR}),
+    ("room", "create"): frozenset({R.PARK_ADMIN}),
+    ("room", "change"): frozenset({R.PARK_ADMIN}),
+    ("room", "archive"): frozenset({R.PARK_ADMIN}),
+    ("booking", "view"): frozenset({R.PARK_ADMIN, R.ENTERPRISE_OWNER, R.ENTERPRISE_STAFF, R.ANCHOR}),
+    ("booking", "create"): frozenset({R.PARK_ADMIN, R.ENTERPRISE_OWNER, R.ENTERPRISE_STAFF, R.ANCHOR}),
+    ("booking", "change"): frozenset({R.PARK_ADMIN, R.ENTERPRISE_OWNER, R.ENTERPRISE_STAFF, R.ANCHOR}),
+    ("booking", "archive"): frozenset({R.PARK_ADMIN, R.ENTERPRISE_OWNER, R.ENTERPRISE_STAFF, R.ANCHOR}),
+    ("audit", "view"): frozenset({R.PARK_ADMIN}),
+    ("user", "create"): frozenset({R.PARK_ADMIN}),
+}
+
+
+def has_right(user, kind: str, action: str) -> bool:
+    """True when `user` (active, authenticated) holds the right to `action` records of `kind`."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    return user.role in RIGHTS.get((kind, action), frozenset())

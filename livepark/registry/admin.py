@@ -1,0 +1,317 @@
+"""Back office (Django admin, in Chinese): search, filters, xlsx export, all-or-nothing xlsx import.
+
+Every save and action goes through the services, so the admin obeys the same rules and audit as the API.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.shortcuts import render
+from django.urls import path
+from django.utils.translation import gettext_lazy as _
+from import_export import fields, resources, widgets
+from import_export.admin import ExportActionMixin
+
+from livepark.core import audit
+from livepark.core.errors import ServiceError
+from livepark.registry import services
+from livepark.registry.imports import COLUMNS, import_xlsx
+from livepark.registry.models import (
+    Anchor,
+    Enterprise,
+    FollowerSnapshot,
+    LiveRoom,
+    MCNContract,
+    PlatformAccount,
+    RoomBooking,
+)
+
+
+def _resource(model_cls, kind: str, extra: dict[str, str | None] | None = None):
+    """An export resource whose headers are the import's, so an export can be edited and imported back.
+
+    `extra` maps an import column to the attribute exported for it (masked values for personal data), or None
+    to leave the column out.
+    """
+    mapping = {f: f for _, f in COLUMNS[kind]} | (extra or {})
+    declared = {
+        name: fields.Field(
+            attribute=mapping[name],
+            column_name=header,
+            widget=widgets.SimpleArrayWidget(separator=",") if name in ("kinds", "categories") else None,
+        )
+        for header, name in COLUMNS[kind]
+        if mapping.get(name)
+    }
+    meta = type("Meta", (), {"model": model_cls, "fields": tuple(declared), "export_order": tuple(declared)})
+    return type(f"{model_cls.__name__}Resource", (resources.ModelResource,), {"Meta": meta, **declared})
+
+
+EnterpriseResource = _resource(Enterprise, "enterprises", {"contact_phone": "contact_phone_masked"})
+AnchorResource = _resource(Anchor, "anchors", {"id_number": "id_number_masked", "mcn_uscc": None})
+AccountResource = _resource(
+    PlatformAccount,
+    "accounts",
+    {"owner_id_number": "owner_anchor__id_number_masked", "owner_uscc": "owner_enterprise__uscc"},
+)
+
+
+class XlsxUploadForm(forms.Form):
+    file = forms.FileField(label=_("xlsx 文件"))
+
+
+class _DryRun(Exception):
+    """Raised to roll back a validation-only run of a service."""
+
+
+class ServiceAdmin(ExportActionMixin, admin.ModelAdmin):
+    """Saves and archives through the services; imports all-or-nothing through `registry.imports`.
+
+    The form's `clean()` runs the service once inside a rolled-back transaction, so a refusal (bad USCC, overlap,
+    duplicate) shows on the form like any validation error; `save_model` then runs it for real.
+    """
+
+    import_kind: str | None = None
+    create_service = None
+    update_service = None
+    archive_service = None
+    service_fields: tuple[str, ...] = ()
+    actions = ["archive_selected"]
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # records are archived, never deleted: history and audit refer to them
+
+    def service_data(self, form, change: bool) -> dict:
+        """The form's values as the service takes them (foreign keys as `<name>_id`)."""
+        names = self.service_fields or tuple(form.cleaned_data)
+        data = {}
+        for k in names:
+            if k not in form.cleaned_data or (change and k not in form.changed_data):
+                continue
+            value = form.cleaned_data[k]
+            if isinstance(form.fields[k], forms.ModelChoiceField):
+                data[f"{k}_id"] = value.pk if value else None
+            elif k == "id_number" and not value:
+                continue
+            else:
+                data[k] = value
+        return data
+
+    def call_service(self, request, obj, form, change: bool):
+        """Create or update through the service; returns the saved record."""
+        data = self.service_data(form, change)
+        with audit.channel("admin"):
+            if change:
+                return type(self).update_service(actor=request.user, pk=obj.pk, data=data)
+            return type(self).create_service(actor=request.user, data=data)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        base = super().get_form(request, obj, change=change, **kwargs)
+        model_admin = self
+
+        class ServiceForm(base):
+            def clean(self):
+                cleaned = super().clean()
+                if self.errors:
+                    return cleaned
+                try:
+                    with transaction.atomic():
+                        model_admin.call_service(request, obj, self, change)
+                        raise _DryRun
+                except _DryRun:
+                    pass
+                except ServiceError as exc:
+                    for name, msgs in (exc.fields or {None: [exc.detail]}).items():
+                        target = name if name in self.fields else None
+                        for m in msgs:
+                            self.add_error(target, m if target else f"{name}: {m}" if name else m)
+                return cleaned
+
+        return ServiceForm
+
+    def save_model(self, request, obj, form, change):
+        obj.pk = self.call_service(request, obj, form, change).pk
+
+    @admin.action(description=_("归档所选记录"))
+    def archive_selected(self, request, queryset):
+        done = 0
+        with audit.channel("admin"):
+            for obj in queryset:
+                try:
+                    type(self).archive_service(actor=request.user, pk=obj.pk)
+                    done += 1
+                except ServiceError as exc:
+                    self.message_user(request, f"{obj}: {exc.detail}", messages.ERROR)
+        self.message_user(request, _("已归档 %(n)d 条") % {"n": done})
+
+    def get_urls(self):
+        urls = super().get_urls()
+        if not self.import_kind:
+            return urls
+        info = self.model._meta.app_label, self.model._meta.model_name
+        view = self.admin_site.admin_view(self.import_view)
+        return [path("import-xlsx/", view, name=f"{info[0]}_{info[1]}_import_xlsx"), *urls]
+
+    def import_view(self, request):
+        """Upload an xlsx; show the row-by-row report; nothing is written unless every row is valid."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = XlsxUploadForm(request.POST or None, request.FILES or None)
+        report = None
+        if request.method == "POST" and form.is_valid():
+            report = import_xlsx(self.import_kind, form.cleaned_data["file"].read(), actor=request.user)
+        ctx = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "form": form,
+            "report": report,
+            "headers": [h for h, _ in COLUMNS[self.import_kind]],
+            "title": _("从 xlsx 导入"),
+        }
+        return render(
+            request, "admin/registry/import_xlsx.html", ctx, status=422 if report and not report.ok else 200
+        )
+
+
+@admin.register(Enterprise)
+class EnterpriseAdmin(ServiceAdmin):
+    resource_classes = [EnterpriseResource]
+    import_kind = "enterprises"
+    create_service = services.enterprise_create
+    update_service = services.enterprise_update
+    archive_service = services.enterprise_archive
+    list_display = ("name", "uscc", "industry", "membership_status", "region_name", "archived_at")
+    list_filter = ("membership_status", "industry", "archived_at")
+    search_fields = ("name", "uscc", "contact_name")
+    readonly_fields = ("region_name", "contact_phone_masked", "created_at", "updated_at", "archived_at")
+    exclude = ("contact_phone_enc",)
+    change_list_template = "admin/registry/change_list_import.html"
+
+
+class AnchorAdminForm(forms.ModelForm):
+    id_number = forms.CharField(
+        label=_("身份证号"), max_length=18, required=False, help_text=_("留空则不修改")
+    )
+
+    class Meta:
+        model = Anchor
+        fields = ("real_name", "stage_name", "mode", "region_code", "categories", "level", "status")
+
+
+@admin.register(Anchor)
+class AnchorAdmin(ServiceAdmin):
+    form = AnchorAdminForm
+    resource_classes = [AnchorResource]
+    import_kind = "anchors"
+    create_service = services.anchor_create
+    update_service = services.anchor_update
+    archive_service = services.anchor_archive
+    service_fields = (
+        "real_name",
+        "id_number",
+        "stage_name",
+        "mode",
+        "region_code",
+        "categories",
+        "level",
+        "status",
+    )
+    list_display = ("stage_name", "real_name", "id_number_masked", "mode", "level", "status", "region_name")
+    list_filter = ("mode", "level", "status")
+    search_fields = ("stage_name", "real_name")
+    readonly_fields = ("id_number_masked", "region_name", "created_at", "archived_at")
+    change_list_template = "admin/registry/change_list_import.html"
+
+
+@admin.register(PlatformAccount)
+class PlatformAccountAdmin(ServiceAdmin):
+    resource_classes = [AccountResource]
+    import_kind = "accounts"
+    create_service = services.account_create
+    update_service = services.account_update
+    archive_service = services.account_archive
+    service_fields = (
+        "owner_anchor",
+        "owner_enterprise",
+        "platform",
+        "account_id",
+        "display_name",
+        "followers",
+    )
+    list_display = ("display_name", "platform", "account_id", "followers", "owner_anchor", "owner_enterprise")
+    list_filter = ("platform",)
+    search_fields = ("display_name", "account_id")
+    raw_id_fields = ("owner_anchor", "owner_enterprise")
+    readonly_fields = ("followers_at", "created_at", "archived_at")
+    change_list_template = "admin/registry/change_list_import.html"
+
+
+@admin.register(LiveRoom)
+class LiveRoomAdmin(ServiceAdmin):
+    create_service = services.room_create
+    update_service = services.room_update
+    archive_service = services.room_archive
+    service_fields = (
+        "building",
+        "floor",
+        "number",
+        "area_m2",
+        "equipment",
+        "capacity",
+        "hourly_price_fen",
+        "status",
+    )
+    list_display = ("__str__", "floor", "area_m2", "capacity", "hourly_price_fen", "status")
+    list_filter = ("building", "status")
+    search_fields = ("building", "number")
+    readonly_fields = ("created_at", "archived_at")
+
+
+@admin.register(RoomBooking)
+class RoomBookingAdmin(ServiceAdmin):
+    create_service = services.booking_create
+    update_service = services.booking_update
+    archive_service = services.booking_archive
+    list_display = ("room", "start", "end", "enterprise", "anchor", "purpose", "archived_at")
+    list_filter = ("room__building", "archived_at")
+    search_fields = ("purpose", "enterprise__name", "anchor__stage_name")
+    raw_id_fields = ("room", "enterprise", "anchor")
+    date_hierarchy = "start"
+    readonly_fields = ("created_at", "archived_at")
+    service_fields = ("room", "enterprise", "anchor", "start", "end", "purpose")
+
+
+@admin.register(MCNContract)
+class MCNContractAdmin(admin.ModelAdmin):
+    list_display = ("anchor", "mcn", "start_on", "end_on", "revenue_share")
+    search_fields = ("anchor__stage_name", "mcn__name")
+    list_filter = ("start_on",)
+    raw_id_fields = ("anchor", "mcn")
+
+    def has_add_permission(self, request) -> bool:
+        return False  # signed through the API or pages (contract_create checks overlaps)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(FollowerSnapshot)
+class FollowerSnapshotAdmin(admin.ModelAdmin):
+    list_display = ("account", "at", "followers")
+    raw_id_fields = ("account",)
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
