@@ -80,7 +80,12 @@ def build_park() -> Park:
     def anchor(n, stage, mcn):
         return services.anchor_create(
             actor=admin,
-            data={"real_name": f"主播{n}", "id_number": make_ric(n), "stage_name": stage, "region_code": "330102"},
+            data={
+                "real_name": f"主播{n}",
+                "id_number": make_ric(n),
+                "stage_name": stage,
+                "region_code": "330102",
+            },
             mcn_id=mcn.pk,
         )
 
@@ -88,30 +93,68 @@ def build_park() -> Park:
     anchor_c = anchor(2, "小丙", mcn_c)
     room = services.room_create(
         actor=admin,
-        data={"building": "1号楼", "floor": 1, "number": "101", "area_m2": "30", "capacity": 4, "hourly_price_fen": 10000},
+        data={
+            "building": "1号楼",
+            "floor": 1,
+            "number": "101",
+            "area_m2": "30",
+            "capacity": 4,
+            "hourly_price_fen": 10000,
+        },
     )
     room2 = services.room_create(
         actor=admin,
-        data={"building": "1号楼", "floor": 1, "number": "102", "area_m2": "20", "capacity": 2, "hourly_price_fen": 8000},
+        data={
+            "building": "1号楼",
+            "floor": 1,
+            "number": "102",
+            "area_m2": "20",
+            "capacity": 2,
+            "hourly_price_fen": 8000,
+        },
     )
     account_a = services.account_create(
         actor=admin,
-        data={"owner_anchor_id": anchor_a.pk, "platform": "douyin", "account_id": "dy-a", "display_name": "小甲", "followers": 1000},
+        data={
+            "owner_anchor_id": anchor_a.pk,
+            "platform": "douyin",
+            "account_id": "dy-a",
+            "display_name": "小甲",
+            "followers": 1000,
+        },
     )
     account_b = services.account_create(
         actor=admin,
-        data={"owner_enterprise_id": brand_b.pk, "platform": "kuaishou", "account_id": "ks-b", "display_name": "乙旗舰", "followers": 500},
+        data={
+            "owner_enterprise_id": brand_b.pk,
+            "platform": "kuaishou",
+            "account_id": "ks-b",
+            "display_name": "乙旗舰",
+            "followers": 500,
+        },
     )
     start = monday_9()
     booking_a = services.booking_create(
         actor=admin,
-        data={"room_id": room.pk, "enterprise_id": mcn_a.pk, "anchor_id": anchor_a.pk, "start": start,
-              "end": start + dt.timedelta(hours=3), "purpose": "甲专场"},
+        data={
+            "room_id": room.pk,
+            "enterprise_id": mcn_a.pk,
+            "anchor_id": anchor_a.pk,
+            "start": start,
+            "end": start + dt.timedelta(hours=3),
+            "purpose": "甲专场",
+        },
     )
     booking_c = services.booking_create(
         actor=admin,
-        data={"room_id": room.pk, "enterprise_id": mcn_c.pk, "anchor_id": anchor_c.pk,
-              "start": start + dt.timedelta(hours=4), "end": start + dt.timedelta(hours=6), "purpose": "丙专场"},
+        data={
+            "room_id": room.pk,
+            "enterprise_id": mcn_c.pk,
+            "anchor_id": anchor_c.pk,
+            "start": start + dt.timedelta(hours=4),
+            "end": start + dt.timedelta(hours=6),
+            "purpose": "丙专场",
+        },
     )
     users = {"admin": admin}
     specs = [
@@ -130,5 +173,19 @@ def build_park() -> Park:
             actor=admin, username=username, role=role, password=PASSWORD, enterprise=enterprise, anchor=anc
         )
     tokens = {name: token_create(actor=admin, user=u)[1] for name, u in users.items()}
-    return Park(mcn_a, brand_b, mcn_c, bank, anchor_a, anchor_c, room, room2, account_a, account_b, booking_a,
-                booking_c, users, tokens)
+    return Park(
+        mcn_a,
+        brand_b,
+        mcn_c,
+        bank,
+        anchor_a,
+        anchor_c,
+        room,
+        room2,
+        account_a,
+        account_b,
+        booking_a,
+        booking_c,
+        users,
+        tokens,
+    )

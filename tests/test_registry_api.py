@@ -79,7 +79,9 @@ def test_schema_type_errors_name_the_field(api):
 
 def test_enterprise_update_and_membership_moves(api, park):
     a = api("admin")
-    r = a.patch(f"/registry/enterprises/{park.brand_b.pk}", {"membership_status": "suspended", "address": "新址 8 号"})
+    r = a.patch(
+        f"/registry/enterprises/{park.brand_b.pk}", {"membership_status": "suspended", "address": "新址 8 号"}
+    )
     assert r.status_code == 200, r.content
     assert r.json()["membership_status"] == "suspended"
     assert r.json()["suspended_on"] is not None
@@ -130,7 +132,13 @@ def test_anchor_id_number_is_never_readable(api, park):
     number = make_ric(40)
     r = api("admin").post(
         "/registry/anchors",
-        {"real_name": "李四", "id_number": number, "stage_name": "四哥", "region_code": "350203", "categories": ["food"]},
+        {
+            "real_name": "李四",
+            "id_number": number,
+            "stage_name": "四哥",
+            "region_code": "350203",
+            "categories": ["food"],
+        },
     )
     assert r.status_code == 201, r.content
     body = r.json()
@@ -154,7 +162,8 @@ def test_anchor_id_number_is_never_readable(api, park):
 def test_anchor_bad_id_number(api, number, rule):
     before = Anchor.objects.count()
     r = api("admin").post(
-        "/registry/anchors", {"real_name": "王五", "id_number": number, "stage_name": "五", "region_code": "330102"}
+        "/registry/anchors",
+        {"real_name": "王五", "id_number": number, "stage_name": "五", "region_code": "330102"},
     )
     assert r.status_code == 422
     assert rule in r.json()["fields"]["id_number"][0]
@@ -163,14 +172,18 @@ def test_anchor_bad_id_number(api, number, rule):
 
 def test_anchor_duplicate_id_number(api, park):
     r = api("admin").post(
-        "/registry/anchors", {"real_name": "重复", "id_number": make_ric(1), "stage_name": "重复", "region_code": "330102"}
+        "/registry/anchors",
+        {"real_name": "重复", "id_number": make_ric(1), "stage_name": "重复", "region_code": "330102"},
     )
-    assert r.status_code == 422 and r.json()["fields"]["id_number"] == ["该身份证号已登记 / already registered"]
+    assert r.status_code == 422 and r.json()["fields"]["id_number"] == [
+        "该身份证号已登记 / already registered"
+    ]
 
 
 def test_mcn_owner_registers_an_anchor_under_contract(api, park):
     r = api("owner_a").post(
-        "/registry/anchors", {"real_name": "赵六", "id_number": make_ric(41), "stage_name": "六六", "region_code": "330102"}
+        "/registry/anchors",
+        {"real_name": "赵六", "id_number": make_ric(41), "stage_name": "六六", "region_code": "330102"},
     )
     assert r.status_code == 201, r.content
     assert api("owner_a").get("/registry/anchors").json()["count"] == 2
@@ -181,7 +194,8 @@ def test_mcn_owner_registers_an_anchor_under_contract(api, park):
 
 def test_brand_owner_cannot_register_anchors(api, park):
     r = api("owner_b").post(
-        "/registry/anchors", {"real_name": "赵六", "id_number": make_ric(42), "stage_name": "六", "region_code": "330102"}
+        "/registry/anchors",
+        {"real_name": "赵六", "id_number": make_ric(42), "stage_name": "六", "region_code": "330102"},
     )
     assert r.status_code == 422 and "mcn_id" in r.json()["fields"]
     assert not Anchor.objects.filter(stage_name="六").exists()
@@ -198,7 +212,12 @@ def test_anchor_filters(api, park):
 def test_contract_overlap_is_refused(api, park):
     r = api("admin").post(
         "/registry/contracts",
-        {"anchor_id": park.anchor_a.pk, "mcn_id": park.mcn_c.pk, "start_on": "2020-01-01", "revenue_share": "30"},
+        {
+            "anchor_id": park.anchor_a.pk,
+            "mcn_id": park.mcn_c.pk,
+            "start_on": "2020-01-01",
+            "revenue_share": "30",
+        },
     )
     assert r.status_code == 409 and r.json()["code"] == "contract_overlap"
 
@@ -207,10 +226,17 @@ def test_contract_overlap_is_refused(api, park):
 
 
 def test_account_duplicate_per_platform_is_refused(api, park):
-    body = {"owner_anchor_id": park.anchor_c.pk, "platform": "douyin", "account_id": "dy-a", "display_name": "x"}
+    body = {
+        "owner_anchor_id": park.anchor_c.pk,
+        "platform": "douyin",
+        "account_id": "dy-a",
+        "display_name": "x",
+    }
     r = api("admin").post("/registry/accounts", body)
     assert r.status_code == 422
-    assert r.json()["fields"] == {"account_id": ["该平台账号已登记 / this account is already registered on the platform"]}
+    assert r.json()["fields"] == {
+        "account_id": ["该平台账号已登记 / this account is already registered on the platform"]
+    }
     body["platform"] = "kuaishou"
     assert api("admin").post("/registry/accounts", body).status_code == 201
 
@@ -218,8 +244,13 @@ def test_account_duplicate_per_platform_is_refused(api, park):
 def test_account_needs_exactly_one_owner(api, park):
     r = api("admin").post(
         "/registry/accounts",
-        {"owner_anchor_id": park.anchor_a.pk, "owner_enterprise_id": park.brand_b.pk, "platform": "jd",
-         "account_id": "jd-1", "display_name": "x"},
+        {
+            "owner_anchor_id": park.anchor_a.pk,
+            "owner_enterprise_id": park.brand_b.pk,
+            "platform": "jd",
+            "account_id": "jd-1",
+            "display_name": "x",
+        },
     )
     assert r.status_code == 422 and "owner_anchor_id" in r.json()["fields"]
 
@@ -238,7 +269,10 @@ def test_account_list_filters(api, park):
     a = api("admin")
     assert a.get("/registry/accounts", platform="douyin").json()["count"] == 1
     assert a.get("/registry/accounts", min_followers=600).json()["count"] == 1
-    assert a.get("/registry/accounts", owner_enterprise_id=park.brand_b.pk).json()["items"][0]["account_id"] == "ks-b"
+    assert (
+        a.get("/registry/accounts", owner_enterprise_id=park.brand_b.pk).json()["items"][0]["account_id"]
+        == "ks-b"
+    )
 
 
 # --- rooms and bookings ------------------------------------------------------------------------------------
@@ -246,12 +280,31 @@ def test_account_list_filters(api, park):
 
 def test_room_crud(api, park):
     a = api("admin")
-    r = a.post("/registry/rooms", {"building": "2号楼", "floor": 3, "number": "301", "area_m2": "45.5", "capacity": 6,
-                                   "hourly_price_fen": 15000, "equipment": ["绿幕"]})
+    r = a.post(
+        "/registry/rooms",
+        {
+            "building": "2号楼",
+            "floor": 3,
+            "number": "301",
+            "area_m2": "45.5",
+            "capacity": 6,
+            "hourly_price_fen": 15000,
+            "equipment": ["绿幕"],
+        },
+    )
     assert r.status_code == 201, r.content
     assert r.json()["area_m2"] == "45.50" or r.json()["area_m2"] == 45.5
-    dup = a.post("/registry/rooms", {"building": "2号楼", "floor": 3, "number": "301", "area_m2": "10", "capacity": 1,
-                                     "hourly_price_fen": 1})
+    dup = a.post(
+        "/registry/rooms",
+        {
+            "building": "2号楼",
+            "floor": 3,
+            "number": "301",
+            "area_m2": "10",
+            "capacity": 1,
+            "hourly_price_fen": 1,
+        },
+    )
     assert dup.status_code == 422 and "number" in dup.json()["fields"]
     r2 = a.patch(f"/registry/rooms/{r.json()['id']}", {"status": "maintenance"})
     assert r2.json()["status"] == "maintenance"
@@ -277,8 +330,11 @@ def test_overlapping_booking_is_refused(api, park, start_h, end_h):
     before = RoomBooking.objects.count(), AuditLog.objects.count()
     r = api("owner_b").post(
         "/registry/bookings",
-        {"room_id": park.room.pk, "start": (base + dt.timedelta(hours=start_h)).isoformat(),
-         "end": (base + dt.timedelta(hours=end_h)).isoformat()},
+        {
+            "room_id": park.room.pk,
+            "start": (base + dt.timedelta(hours=start_h)).isoformat(),
+            "end": (base + dt.timedelta(hours=end_h)).isoformat(),
+        },
     )
     assert r.status_code == 409
     assert r.json()["code"] == "booking_overlap"
@@ -289,20 +345,39 @@ def test_overlapping_booking_is_refused(api, park, start_h, end_h):
 def test_adjacent_bookings_and_other_rooms_are_fine(api, park):
     base = monday_9()
     o = api("owner_b")
-    r = o.post("/registry/bookings", {"room_id": park.room.pk, "start": (base + dt.timedelta(hours=3)).isoformat(),
-                                     "end": (base + dt.timedelta(hours=4)).isoformat(), "purpose": "乙自播"})
+    r = o.post(
+        "/registry/bookings",
+        {
+            "room_id": park.room.pk,
+            "start": (base + dt.timedelta(hours=3)).isoformat(),
+            "end": (base + dt.timedelta(hours=4)).isoformat(),
+            "purpose": "乙自播",
+        },
+    )
     assert r.status_code == 201, r.content
     assert r.json()["enterprise_id"] == park.brand_b.pk and r.json()["anchor_id"] is None
-    r = o.post("/registry/bookings", {"room_id": park.room2.pk, "start": base.isoformat(),
-                                     "end": (base + dt.timedelta(hours=3)).isoformat()})
+    r = o.post(
+        "/registry/bookings",
+        {
+            "room_id": park.room2.pk,
+            "start": base.isoformat(),
+            "end": (base + dt.timedelta(hours=3)).isoformat(),
+        },
+    )
     assert r.status_code == 201
 
 
 def test_cancelled_booking_frees_the_slot(api, park):
     a = api("owner_a")
     assert a.post(f"/registry/bookings/{park.booking_a.pk}/archive").status_code == 200
-    r = api("owner_b").post("/registry/bookings", {"room_id": park.room.pk, "start": monday_9().isoformat(),
-                                                 "end": (monday_9() + dt.timedelta(hours=1)).isoformat()})
+    r = api("owner_b").post(
+        "/registry/bookings",
+        {
+            "room_id": park.room.pk,
+            "start": monday_9().isoformat(),
+            "end": (monday_9() + dt.timedelta(hours=1)).isoformat(),
+        },
+    )
     assert r.status_code == 201
 
 
@@ -324,21 +399,38 @@ def test_booking_bad_times(api, park, body, field, rule):
 
 
 def test_enterprise_cannot_book_for_an_anchor_it_does_not_contract(api, park):
-    r = api("owner_a").post("/registry/bookings", {"room_id": park.room2.pk, "anchor_id": park.anchor_c.pk,
-                                                 "start": monday_9().isoformat(),
-                                                 "end": (monday_9() + dt.timedelta(hours=1)).isoformat()})
+    r = api("owner_a").post(
+        "/registry/bookings",
+        {
+            "room_id": park.room2.pk,
+            "anchor_id": park.anchor_c.pk,
+            "start": monday_9().isoformat(),
+            "end": (monday_9() + dt.timedelta(hours=1)).isoformat(),
+        },
+    )
     assert r.status_code == 422 and "anchor_id" in r.json()["fields"]
 
 
 def test_anchor_books_for_itself(api, park):
-    r = api("anchor_c").post("/registry/bookings", {"room_id": park.room2.pk, "start": monday_9().isoformat(),
-                                                  "end": (monday_9() + dt.timedelta(hours=2)).isoformat()})
-    assert r.status_code == 201 and r.json()["anchor_id"] == park.anchor_c.pk and r.json()["enterprise_id"] is None
+    r = api("anchor_c").post(
+        "/registry/bookings",
+        {
+            "room_id": park.room2.pk,
+            "start": monday_9().isoformat(),
+            "end": (monday_9() + dt.timedelta(hours=2)).isoformat(),
+        },
+    )
+    assert (
+        r.status_code == 201
+        and r.json()["anchor_id"] == park.anchor_c.pk
+        and r.json()["enterprise_id"] is None
+    )
 
 
 def test_booking_move_onto_another_booking_is_refused(api, park):
-    r = api("owner_c").patch(f"/registry/bookings/{park.booking_c.pk}",
-                             {"start": (monday_9() + dt.timedelta(hours=2)).isoformat()})
+    r = api("owner_c").patch(
+        f"/registry/bookings/{park.booking_c.pk}", {"start": (monday_9() + dt.timedelta(hours=2)).isoformat()}
+    )
     assert r.status_code == 409
     assert RoomBooking.objects.get(pk=park.booking_c.pk).start == monday_9() + dt.timedelta(hours=4)
 
@@ -346,7 +438,9 @@ def test_booking_move_onto_another_booking_is_refused(api, park):
 def test_booking_window_filter(api, park):
     a = api("admin")
     base = monday_9()
-    got = a.get("/registry/bookings", start_from=(base + dt.timedelta(hours=3, minutes=30)).isoformat()).json()
+    got = a.get(
+        "/registry/bookings", start_from=(base + dt.timedelta(hours=3, minutes=30)).isoformat()
+    ).json()
     assert [b["id"] for b in got["items"]] == [park.booking_c.pk]
     assert a.get("/registry/bookings", room_id=park.room2.pk).json()["count"] == 0
 

@@ -37,10 +37,11 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "django_htmx",
-    "import_export",
     "livepark.core",
     "livepark.registry",
     "livepark.dashboard",
+    # After our apps: our `import` command (all-or-nothing through the services) wins over django-import-export's.
+    "import_export",
 ]
 
 MIDDLEWARE = [

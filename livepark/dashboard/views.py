@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.utils import timezone
 
-from livepark.core.roles import Role
+from livepark.core.roles import Role, has_right
 from livepark.registry import selectors
 from livepark.registry.choices import Platform
 
@@ -17,7 +17,11 @@ def home(request):
     user = request.user
     week = selectors.week_start()
     ctx: dict = {"week": week}
-    bookings = selectors.booking_list(user, start_from=timezone.now()).order_by("start")[:20]
+    bookings = (
+        selectors.booking_list(user, start_from=timezone.now()).order_by("start")[:20]
+        if has_right(user, "booking", "view")
+        else []
+    )
     if user.role == Role.PARK_ADMIN or user.is_superuser:
         followers = selectors.followers_by_platform(user)
         labels = dict(Platform.choices)

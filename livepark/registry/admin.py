@@ -16,6 +16,7 @@ from import_export import fields, resources, widgets
 from import_export.admin import ExportActionMixin
 
 from livepark.core import audit
+from livepark.core.admin import ParkAdminOnly, ReadOnly
 from livepark.core.errors import ServiceError
 from livepark.registry import services
 from livepark.registry.imports import COLUMNS, import_xlsx
@@ -67,7 +68,7 @@ class _DryRun(Exception):
     """Raised to roll back a validation-only run of a service."""
 
 
-class ServiceAdmin(ExportActionMixin, admin.ModelAdmin):
+class ServiceAdmin(ParkAdminOnly, ExportActionMixin, admin.ModelAdmin):
     """Saves and archives through the services; imports all-or-nothing through `registry.imports`.
 
     The form's `clean()` runs the service once inside a rolled-back transaction, so a refusal (bad USCC, overlap,
@@ -80,9 +81,6 @@ class ServiceAdmin(ExportActionMixin, admin.ModelAdmin):
     archive_service = None
     service_fields: tuple[str, ...] = ()
     actions = ["archive_selected"]
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False  # records are archived, never deleted: history and audit refer to them
 
     def service_data(self, form, change: bool) -> dict:
         """The form's values as the service takes them (foreign keys as `<name>_id`)."""
@@ -285,33 +283,15 @@ class RoomBookingAdmin(ServiceAdmin):
 
 
 @admin.register(MCNContract)
-class MCNContractAdmin(admin.ModelAdmin):
+class MCNContractAdmin(ReadOnly, admin.ModelAdmin):
     list_display = ("anchor", "mcn", "start_on", "end_on", "revenue_share")
     search_fields = ("anchor__stage_name", "mcn__name")
     list_filter = ("start_on",)
     raw_id_fields = ("anchor", "mcn")
 
-    def has_add_permission(self, request) -> bool:
-        return False  # signed through the API or pages (contract_create checks overlaps)
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
 
 @admin.register(FollowerSnapshot)
-class FollowerSnapshotAdmin(admin.ModelAdmin):
+class FollowerSnapshotAdmin(ReadOnly, admin.ModelAdmin):
     list_display = ("account", "at", "followers")
     raw_id_fields = ("account",)
     date_hierarchy = "at"
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

@@ -1,6 +1,5 @@
 """REST endpoints of the registry: parse, call a selector or service, return."""
 
-
 import datetime as dt
 
 from ninja import Query, Router, Schema, Status

@@ -8,12 +8,14 @@ from dataclasses import dataclass
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
-from livepark.core.scoping import get_scoped
+from livepark.core.scoping import get_scoped, require_right
 from livepark.registry.models import Anchor, Enterprise, LiveRoom, MCNContract, PlatformAccount, RoomBooking
 
 
-def _live(qs: QuerySet, archived: bool) -> QuerySet:
-    return qs.filter(archived_at__isnull=not archived)
+def _scoped(model, user, archived: bool) -> QuerySet:
+    """The user's rows of `model` (403 without the view right), live or archived."""
+    require_right(user, model.scope_kind, "view")
+    return model.objects.restrict(user, "view").filter(archived_at__isnull=not archived)
 
 
 def enterprise_list(
@@ -27,7 +29,7 @@ def enterprise_list(
     archived: bool = False,
 ) -> QuerySet[Enterprise]:
     """Enterprises the user may see, filtered; `region` matches a code prefix (province `33`, city `3301`)."""
-    qs = _live(Enterprise.objects.restrict(user, "view"), archived)
+    qs = _scoped(Enterprise, user, archived)
     if q:
         qs = qs.filter(Q(name__icontains=q) | Q(uscc__iexact=q) | Q(contact_name__icontains=q))
     if kind:
@@ -60,7 +62,7 @@ def anchor_list(
     archived: bool = False,
 ) -> QuerySet[Anchor]:
     """Anchors the user may see, filtered and searchable by stage or real name."""
-    qs = _live(Anchor.objects.restrict(user, "view"), archived)
+    qs = _scoped(Anchor, user, archived)
     if q:
         qs = qs.filter(Q(stage_name__icontains=q) | Q(real_name__icontains=q))
     if mode:
@@ -87,11 +89,7 @@ def anchor_get(user, pk: int, action: str = "view") -> Anchor:
 
 def contract_list(user, *, anchor_id: int | None = None, mcn_id: int | None = None) -> QuerySet[MCNContract]:
     """MCN contracts the user may see."""
-    qs = (
-        MCNContract.objects.restrict(user, "view")
-        .filter(archived_at__isnull=True)
-        .select_related("anchor", "mcn")
-    )
+    qs = _scoped(MCNContract, user, False).select_related("anchor", "mcn")
     if anchor_id:
         qs = qs.filter(anchor_id=anchor_id)
     if mcn_id:
@@ -110,7 +108,7 @@ def account_list(
     archived: bool = False,
 ) -> QuerySet[PlatformAccount]:
     """Platform accounts the user may see."""
-    qs = _live(PlatformAccount.objects.restrict(user, "view"), archived)
+    qs = _scoped(PlatformAccount, user, archived)
     if q:
         qs = qs.filter(Q(display_name__icontains=q) | Q(account_id__iexact=q))
     if platform:
@@ -149,7 +147,7 @@ def room_list(
     archived: bool = False,
 ) -> QuerySet[LiveRoom]:
     """Live rooms (visible to every role that books)."""
-    qs = _live(LiveRoom.objects.restrict(user, "view"), archived)
+    qs = _scoped(LiveRoom, user, archived)
     if q:
         qs = qs.filter(Q(number__icontains=q) | Q(building__icontains=q))
     if building:
@@ -175,9 +173,7 @@ def booking_list(
     archived: bool = False,
 ) -> QuerySet[RoomBooking]:
     """Bookings the user may see; `start_from`/`start_to` bound the bookings that overlap that window."""
-    qs = _live(RoomBooking.objects.restrict(user, "view"), archived).select_related(
-        "room", "enterprise", "anchor"
-    )
+    qs = _scoped(RoomBooking, user, archived).select_related("room", "enterprise", "anchor")
     if room_id:
         qs = qs.filter(room_id=room_id)
     if enterprise_id:

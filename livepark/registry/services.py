@@ -578,7 +578,7 @@ def _clean_booking(actor, data: dict[str, Any], *, instance: RoomBooking | None)
     # Who books: an anchor books for itself; enterprise staff for their enterprise (and its contracted anchors).
     if actor.role == Role.ANCHOR:
         merged["anchor_id"] = actor.anchor_id
-        if merged["enterprise_id"] is not None:
+        if data.get("enterprise_id") not in (None, getattr(instance, "enterprise_id", None)):
             errors.add("enterprise_id", "主播预订不能指定企业 / anchors book for themselves")
     elif actor.role in (Role.ENTERPRISE_OWNER, Role.ENTERPRISE_STAFF):
         merged["enterprise_id"] = actor.enterprise_id

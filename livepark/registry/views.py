@@ -107,8 +107,12 @@ def enterprise_detail(request, pk: int):
         "registry/enterprise_detail.html",
         {
             "e": e,
-            "accounts": selectors.account_list(request.user, owner_enterprise_id=e.pk),
-            "contracts": selectors.contract_list(request.user, mcn_id=e.pk)[:50],
+            "accounts": selectors.account_list(request.user, owner_enterprise_id=e.pk)
+            if has_right(request.user, "account", "view")
+            else None,
+            "contracts": selectors.contract_list(request.user, mcn_id=e.pk)[:50]
+            if has_right(request.user, "contract", "view")
+            else None,
             "history": audit_history(e) if has_right(request.user, "audit", "view") else None,
             "can_edit": can(request.user, Enterprise, pk, "change"),
         },
