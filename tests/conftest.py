@@ -50,3 +50,11 @@ def api(park):
 def _fast_passwords(settings):
     """PBKDF2 at production strength costs ~0.3 s per user; tests create many."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_count_cache():
+    """Each test's database starts over, and so do the data versions the count cache is keyed by."""
+    from livepark.core import counting
+
+    counting.clear()

@@ -460,3 +460,40 @@ def test_unknown_token_is_401(client, db):
 
 def test_platform_account_count_unchanged_helper(park):
     assert PlatformAccount.objects.count() == 2
+
+
+def test_anchor_search_by_substring_category_and_region(api, park):
+    a = api("admin")
+    body = {
+        "real_name": "欧阳娜娜",
+        "id_number": make_ric(60),
+        "stage_name": "娜娜甄选Shop",
+        "region_code": "350203",
+        "categories": ["jewellery", "food"],
+        "mode": "remote",
+        "level": "A",
+    }
+    created = a.post("/registry/anchors", body).json()
+    ids = lambda **q: [x["id"] for x in a.get("/registry/anchors", **q).json()["items"]]  # noqa: E731
+    assert ids(q="甄选") == [created["id"]]
+    assert ids(q="选S") == [created["id"]]
+    assert ids(q="shop") == [created["id"]]  # case-insensitive
+    assert ids(q="阳娜") == [created["id"]]  # real name
+    assert ids(q="娜娜甄选shop") == [created["id"]]
+    assert ids(q="甄选X") == []
+    assert ids(q="娜") == [created["id"]]  # one character: scanned
+    assert ids(q="小") == sorted([park.anchor_a.pk, park.anchor_c.pk])
+    assert ids(category="jewellery") == [created["id"]]
+    assert ids(category="apparel") == []
+    assert (
+        ids(region="35")
+        == ids(region="350000")
+        == ids(region="3502")
+        == ids(region="350203")
+        == [created["id"]]
+    )
+    assert ids(region="3501") == []
+    # Renaming and re-categorising updates the index.
+    a.patch(f"/registry/anchors/{created['id']}", {"stage_name": "新名字", "categories": ["apparel"]})
+    assert ids(q="甄选") == [] and ids(q="名字") == [created["id"]]
+    assert ids(category="jewellery") == [] and ids(category="apparel") == [created["id"]]

@@ -93,7 +93,12 @@ def database_config() -> dict:
             # bookings, stock) is serialized instead of failing late with "database is locked".
             "transaction_mode": "IMMEDIATE",
             "timeout": 30,
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+            # WAL: readers never block the writer. A 64 MiB page cache and memory-mapped reads keep the hot
+            # tables of a 130,000-anchor town in memory.
+            "init_command": (
+                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
+                "PRAGMA cache_size=-65536; PRAGMA mmap_size=268435456;"
+            ),
         },
         "TEST": {"NAME": str(HOME / "test-livepark.sqlite3")},
     }
@@ -156,3 +161,4 @@ LOGGING = {
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 NINJA_PAGINATION_PER_PAGE = 50
+NINJA_PAGINATION_MAX_LIMIT = 500

@@ -84,3 +84,17 @@ class AuditLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.action} {self.object_type}#{self.object_id}"
+
+
+class DataVersion(models.Model):
+    """A counter per data group, bumped by every write; keys derived caches (see `core.counting`)."""
+
+    key = models.CharField(_("数据组"), max_length=32, primary_key=True)
+    version = models.BigIntegerField(_("版本"), default=0)
+
+    class Meta:
+        verbose_name = _("数据版本")
+        verbose_name_plural = _("数据版本")
+
+    def __str__(self) -> str:
+        return f"{self.key}@{self.version}"

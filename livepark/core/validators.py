@@ -50,6 +50,9 @@ def clean_resident_id(value: str) -> str:
         return ric.validate(value)
     except StdnumError as exc:
         raise ValidationError(_stdnum_message(exc), code="resident_id") from None
+    except KeyError:
+        # python-stdnum's birth-place table lacks some prefecture-level entries and raises KeyError for them.
+        raise ValidationError(_stdnum_message(InvalidComponent()), code="resident_id") from None
 
 
 def clean_phone(value: str) -> str:

@@ -3,8 +3,9 @@
 import datetime as dt
 
 from ninja import Query, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
+from livepark.core.counting import CachedCountPagination
 from livepark.core.schemas import ErrorOut
 from livepark.registry import selectors, services
 from livepark.registry.schemas import (
@@ -49,7 +50,7 @@ class EnterpriseFilter(Schema):
 
 
 @router.get("/enterprises", response=list[EnterpriseOut], summary="List enterprises")
-@paginate(LimitOffsetPagination)
+@paginate(CachedCountPagination)
 def list_enterprises(request, filters: Query[EnterpriseFilter]):
     return selectors.enterprise_list(request.user, **filters.model_dump())
 
@@ -89,7 +90,7 @@ class AnchorFilter(Schema):
 
 
 @router.get("/anchors", response=list[AnchorOut], summary="List anchors")
-@paginate(LimitOffsetPagination)
+@paginate(CachedCountPagination)
 def list_anchors(request, filters: Query[AnchorFilter]):
     return selectors.anchor_list(request.user, **filters.model_dump())
 
@@ -120,7 +121,7 @@ def archive_anchor(request, pk: int):
 
 
 @router.get("/contracts", response=list[ContractOut], summary="List MCN contracts")
-@paginate(LimitOffsetPagination)
+@paginate(CachedCountPagination)
 def list_contracts(request, anchor_id: int | None = None, mcn_id: int | None = None):
     return selectors.contract_list(request.user, anchor_id=anchor_id, mcn_id=mcn_id)
 
@@ -143,7 +144,7 @@ class AccountFilter(Schema):
 
 
 @router.get("/accounts", response=list[AccountOut], summary="List platform accounts")
-@paginate(LimitOffsetPagination)
+@paginate(CachedCountPagination)
 def list_accounts(request, filters: Query[AccountFilter]):
     return selectors.account_list(request.user, **filters.model_dump())
 
@@ -186,7 +187,7 @@ class RoomFilter(Schema):
 
 
 @router.get("/rooms", response=list[RoomOut], summary="List live rooms")
-@paginate(LimitOffsetPagination)
+@paginate(CachedCountPagination)
 def list_rooms(request, filters: Query[RoomFilter]):
     return selectors.room_list(request.user, **filters.model_dump())
 
@@ -224,7 +225,7 @@ class BookingFilter(Schema):
 
 
 @router.get("/bookings", response=list[BookingOut], summary="List room bookings")
-@paginate(LimitOffsetPagination)
+@paginate(CachedCountPagination)
 def list_bookings(request, filters: Query[BookingFilter]):
     return selectors.booking_list(request.user, **filters.model_dump())
 

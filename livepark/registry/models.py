@@ -24,12 +24,14 @@ from livepark.registry.choices import (
 )
 
 ENTERPRISE_MEMBER_ROLES = (Role.ENTERPRISE_OWNER, Role.ENTERPRISE_STAFF, Role.BANK_VIEWER)
+LIVE = Q(archived_at__isnull=True)
 
 
 class Timestamped(models.Model):
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
-    archived_at = models.DateTimeField(_("归档时间"), null=True, blank=True, db_index=True)
+    # No index: almost every row is live (NULL), and such an index only misleads the query planner.
+    archived_at = models.DateTimeField(_("归档时间"), null=True, blank=True)
 
     objects = ScopedManager()
 
@@ -119,7 +121,13 @@ class Anchor(Timestamped):
         verbose_name = _("主播")
         verbose_name_plural = _("主播")
         ordering = ["id"]
-        indexes = [models.Index(fields=["status", "mode", "level"])]
+        # Partial indexes over live rows: a filtered page's COUNT(*) reads an index range, not 130,000 rows.
+        indexes = [
+            models.Index(fields=["status", "mode", "level"], condition=LIVE, name="anchor_status_mode_level"),
+            models.Index(fields=["mode", "level"], condition=LIVE, name="anchor_mode_level"),
+            models.Index(fields=["level"], condition=LIVE, name="anchor_level"),
+            models.Index(fields=["region_code"], condition=LIVE, name="anchor_region"),
+        ]
 
     def __str__(self) -> str:
         return self.stage_name
@@ -132,6 +140,21 @@ class Anchor(Timestamped):
         if user.role in ENTERPRISE_MEMBER_ROLES and user.enterprise_id:
             return Q(pk__in=contracted_anchor_ids(user.enterprise_id))
         return NOTHING
+
+
+class AnchorSearchTerm(models.Model):
+    """Derived search index of anchors (see `registry.search`); rebuilt by the services on every change."""
+
+    anchor = models.ForeignKey(Anchor, on_delete=models.CASCADE, related_name="search_terms")
+    term = models.CharField(max_length=24)
+
+    class Meta:
+        verbose_name = _("主播检索词")
+        verbose_name_plural = _("主播检索词")
+        constraints = [models.UniqueConstraint(fields=["term", "anchor"], name="anchor_term_unique")]
+
+    def __str__(self) -> str:
+        return self.term
 
 
 class MCNContract(Timestamped):

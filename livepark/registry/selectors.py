@@ -10,6 +10,21 @@ from django.utils import timezone
 
 from livepark.core.scoping import get_scoped, require_right
 from livepark.registry.models import Anchor, Enterprise, LiveRoom, MCNContract, PlatformAccount, RoomBooking
+from livepark.registry.search import category_q, name_q
+
+
+def region_prefix_q(region: str) -> Q:
+    """Codes under a division: `33` or `330000` (province), `3301` (city), `330102` (district).
+
+    A range rather than LIKE 'x%', so SQLite can use the index on region_code.
+    """
+    prefix = region.strip()
+    while len(prefix) > 2 and prefix.endswith("00"):
+        prefix = prefix[:-2]
+    if not prefix.isdigit():
+        return Q(pk__in=[])
+    upper = str(int(prefix) + 1).zfill(len(prefix))
+    return Q(region_code__gte=prefix, region_code__lt=upper)
 
 
 def _scoped(model, user, archived: bool) -> QuerySet:
@@ -40,7 +55,7 @@ def enterprise_list(
     if status:
         qs = qs.filter(membership_status=status)
     if region:
-        qs = qs.filter(region_code__startswith=region.rstrip("0") or region)
+        qs = qs.filter(region_prefix_q(region))
     return qs
 
 
@@ -64,7 +79,7 @@ def anchor_list(
     """Anchors the user may see, filtered and searchable by stage or real name."""
     qs = _scoped(Anchor, user, archived)
     if q:
-        qs = qs.filter(Q(stage_name__icontains=q) | Q(real_name__icontains=q))
+        qs = qs.filter(name_q(q))
     if mode:
         qs = qs.filter(mode=mode)
     if level:
@@ -72,9 +87,9 @@ def anchor_list(
     if status:
         qs = qs.filter(status=status)
     if region:
-        qs = qs.filter(region_code__startswith=region.rstrip("0") or region)
+        qs = qs.filter(region_prefix_q(region))
     if category:
-        qs = qs.filter(categories__icontains=f'"{category}"')
+        qs = qs.filter(category_q(category))
     if mcn_id:
         qs = qs.filter(
             pk__in=MCNContract.objects.filter(mcn_id=mcn_id, archived_at__isnull=True).values("anchor_id")

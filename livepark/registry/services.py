@@ -9,7 +9,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from livepark.core import audit, crypto
+from livepark.core import audit, counting, crypto
 from livepark.core.errors import Conflict, FieldErrors, Invalid, NotFound
 from livepark.core.models import AuditLog
 from livepark.core.regions import region_name
@@ -28,6 +28,7 @@ from livepark.registry.choices import (
 )
 from livepark.registry.models import (
     Anchor,
+    AnchorSearchTerm,
     Enterprise,
     FollowerSnapshot,
     LiveRoom,
@@ -35,6 +36,7 @@ from livepark.registry.models import (
     PlatformAccount,
     RoomBooking,
 )
+from livepark.registry.search import anchor_terms
 
 #: Allowed membership moves; `left` is final.
 MEMBERSHIP_MOVES = {
@@ -88,6 +90,7 @@ def _save_audited(*, actor, obj, before: dict[str, Any] | None) -> None:
     """Save `obj` and audit it as a create (no `before`) or an update (the diff)."""
     obj.full_clean(validate_unique=False, validate_constraints=False)
     obj.save()
+    counting.bump("registry")
     if before is None:
         audit.record_create(actor=actor, obj=obj)
     else:
@@ -101,6 +104,7 @@ def _archive(*, actor, obj) -> None:
     if obj.archived_at is None:
         obj.archived_at = timezone.now()
         obj.save(update_fields=["archived_at", "updated_at"])
+        counting.bump("registry")
         audit.record(actor=actor, action=AuditLog.Action.ARCHIVE, obj=obj)
 
 
@@ -275,6 +279,7 @@ def anchor_create(*, actor, data: dict[str, Any], mcn_id: int | None = None) -> 
             _save_audited(actor=actor, obj=anchor, before=None)
     except IntegrityError:
         raise Invalid.field("id_number", "该身份证号已登记 / already registered", "unique") from None
+    anchor_reindex(anchor)
     if mcn_id is not None:
         contract_create(
             actor=actor,
@@ -300,7 +305,17 @@ def anchor_update(*, actor, pk: int, data: dict[str, Any]) -> Anchor:
     fields = _clean_anchor(data, instance=anchor)
     before = _apply(anchor, fields)
     _save_audited(actor=actor, obj=anchor, before=before)
+    anchor_reindex(anchor)
     return anchor
+
+
+def anchor_reindex(anchor: Anchor) -> None:
+    """Rebuild the anchor's search terms (names and categories)."""
+    AnchorSearchTerm.objects.filter(anchor=anchor).delete()
+    terms = anchor_terms(
+        stage_name=anchor.stage_name, real_name=anchor.real_name, categories=anchor.categories
+    )
+    AnchorSearchTerm.objects.bulk_create([AnchorSearchTerm(anchor=anchor, term=t) for t in sorted(terms)])
 
 
 @transaction.atomic
