@@ -8,6 +8,21 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from livepark.core.roles import Role
+from livepark.core.scoping import ScopedManager
+
+
+class Timestamped(models.Model):
+    """Created/updated times, archiving instead of deleting, and the scoped manager (`restrict`)."""
+
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    # No index: almost every row is live (NULL), and such an index only misleads the query planner.
+    archived_at = models.DateTimeField(_("归档时间"), null=True, blank=True)
+
+    objects = ScopedManager()
+
+    class Meta:
+        abstract = True
 
 
 class User(AbstractUser):

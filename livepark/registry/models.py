@@ -12,7 +12,8 @@ from django.utils.translation import gettext_lazy as _
 
 from livepark.core.db import PostgresExclusionConstraint, TsTzRange
 from livepark.core.roles import Role
-from livepark.core.scoping import NOTHING, ScopedManager
+from livepark.core.models import Timestamped
+from livepark.core.scoping import NOTHING
 from livepark.registry.choices import (
     AnchorLevel,
     AnchorMode,
@@ -25,18 +26,6 @@ from livepark.registry.choices import (
 
 ENTERPRISE_MEMBER_ROLES = (Role.ENTERPRISE_OWNER, Role.ENTERPRISE_STAFF, Role.BANK_VIEWER)
 LIVE = Q(archived_at__isnull=True)
-
-
-class Timestamped(models.Model):
-    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
-    # No index: almost every row is live (NULL), and such an index only misleads the query planner.
-    archived_at = models.DateTimeField(_("归档时间"), null=True, blank=True)
-
-    objects = ScopedManager()
-
-    class Meta:
-        abstract = True
 
 
 def contracted_anchor_ids(enterprise_id: int):

@@ -3,18 +3,27 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from livepark.core import audit, counting, crypto
-from livepark.core.errors import Conflict, FieldErrors, Invalid, NotFound
-from livepark.core.models import AuditLog
+from livepark.core import crypto
+from livepark.core.errors import Conflict, FieldErrors, Invalid
 from livepark.core.regions import region_name
 from livepark.core.roles import Role
 from livepark.core.scoping import require_right
+from livepark.core.servicekit import (
+    apply,
+    archive,
+    choice,
+    choice_list,
+    decimal,
+    required_text,
+    save_audited,
+    scoped_for_update,
+)
 from livepark.core.validators import clean_phone, clean_region_code, clean_resident_id, clean_uscc
 from livepark.registry.choices import (
     AnchorLevel,
@@ -54,68 +63,6 @@ MEMBERSHIP_DATE = {
 MAX_BOOKING = dt.timedelta(hours=24)
 
 
-def _choice(errors: FieldErrors, name: str, value, choices) -> None:
-    if value not in choices.values:
-        errors.add(name, f"{value!r} 不是有效选项 / must be one of: {', '.join(choices.values)}")
-
-
-def _choice_list(errors: FieldErrors, name: str, values, choices, *, required: bool) -> list[str]:
-    if not isinstance(values, list | tuple):
-        errors.add(name, "应为列表 / must be a list")
-        return []
-    if required and not values:
-        errors.add(name, "至少选择一项 / at least one is required")
-    for v in values:
-        _choice(errors, name, v, choices)
-    return sorted(set(values))
-
-
-def _required_text(errors: FieldErrors, name: str, value, max_length: int) -> str:
-    value = (value or "").strip()
-    if not value:
-        errors.add(name, "必填 / required")
-    elif len(value) > max_length:
-        errors.add(name, f"最多 {max_length} 个字符 / at most {max_length} characters")
-    return value
-
-
-def _apply(obj, fields: dict[str, Any]) -> dict[str, list[Any]]:
-    before = audit.snapshot(obj)
-    for k, v in fields.items():
-        setattr(obj, k, v)
-    return before
-
-
-def _save_audited(*, actor, obj, before: dict[str, Any] | None) -> None:
-    """Save `obj` and audit it as a create (no `before`) or an update (the diff)."""
-    obj.full_clean(validate_unique=False, validate_constraints=False)
-    obj.save()
-    counting.bump("registry")
-    if before is None:
-        audit.record_create(actor=actor, obj=obj)
-    else:
-        changes = audit.diff(before, audit.snapshot(obj))
-        changes.pop("updated_at", None)
-        if changes:
-            audit.record(actor=actor, action=AuditLog.Action.UPDATE, obj=obj, changes=changes)
-
-
-def _archive(*, actor, obj) -> None:
-    if obj.archived_at is None:
-        obj.archived_at = timezone.now()
-        obj.save(update_fields=["archived_at", "updated_at"])
-        counting.bump("registry")
-        audit.record(actor=actor, action=AuditLog.Action.ARCHIVE, obj=obj)
-
-
-def _scoped_for_update(model, actor, pk, action: str = "change"):
-    require_right(actor, model.scope_kind, action)
-    obj = model.objects.restrict(actor, action).select_for_update().filter(pk=pk).first()
-    if obj is None:
-        raise NotFound(f"{model._meta.verbose_name} {pk} 不存在 / not found")
-    return obj
-
-
 # --- enterprises -------------------------------------------------------------------------------------------
 
 
@@ -123,14 +70,14 @@ def _clean_enterprise(data: dict[str, Any], *, instance: Enterprise | None) -> d
     errors = FieldErrors()
     out: dict[str, Any] = {}
     if instance is None or "name" in data:
-        out["name"] = _required_text(errors, "name", data.get("name"), 128)
+        out["name"] = required_text(errors, "name", data.get("name"), 128)
     if instance is None or "uscc" in data:
         uscc = errors.check("uscc", clean_uscc, (data.get("uscc") or "").strip().upper())
         if uscc and Enterprise.objects.filter(uscc=uscc).exclude(pk=getattr(instance, "pk", None)).exists():
             errors.add("uscc", "该统一社会信用代码已登记 / already registered")
         out["uscc"] = uscc
     if instance is None or "kinds" in data:
-        out["kinds"] = _choice_list(errors, "kinds", data.get("kinds") or [], EnterpriseKind, required=True)
+        out["kinds"] = choice_list(errors, "kinds", data.get("kinds") or [], EnterpriseKind, required=True)
     if instance is None or "region_code" in data:
         code = errors.check("region_code", clean_region_code, data.get("region_code") or "")
         out["region_code"] = code
@@ -142,14 +89,14 @@ def _clean_enterprise(data: dict[str, Any], *, instance: Enterprise | None) -> d
                 errors.add(name, f"最多 {length} 个字符 / at most {length} characters")
             out[name] = value
     if "industry" in data:
-        _choice(errors, "industry", data["industry"], IndustryTrack)
+        choice(errors, "industry", data["industry"], IndustryTrack)
         out["industry"] = data["industry"]
     if data.get("contact_phone"):
         phone = errors.check("contact_phone", clean_phone, data["contact_phone"])
         out["contact_phone_enc"] = crypto.encrypt(phone)
         out["contact_phone_masked"] = crypto.mask_phone(phone)
     if instance is None and data.get("membership_status"):
-        _choice(errors, "membership_status", data["membership_status"], MembershipStatus)
+        choice(errors, "membership_status", data["membership_status"], MembershipStatus)
         out["membership_status"] = data["membership_status"]
     for name in ("applied_on", "admitted_on", "suspended_on", "left_on"):
         if name in data:
@@ -169,7 +116,7 @@ def enterprise_create(*, actor, data: dict[str, Any]) -> Enterprise:
     enterprise = Enterprise(**fields)
     try:
         with transaction.atomic():
-            _save_audited(actor=actor, obj=enterprise, before=None)
+            save_audited(actor=actor, obj=enterprise, before=None)
     except IntegrityError:
         raise Invalid.field("uscc", "该统一社会信用代码已登记 / already registered", "unique") from None
     return enterprise
@@ -178,7 +125,7 @@ def enterprise_create(*, actor, data: dict[str, Any]) -> Enterprise:
 @transaction.atomic
 def enterprise_update(*, actor, pk: int, data: dict[str, Any]) -> Enterprise:
     """Change an enterprise; owners change their own, only the park admin moves membership status."""
-    enterprise = _scoped_for_update(Enterprise, actor, pk)
+    enterprise = scoped_for_update(Enterprise, actor, pk)
     data = dict(data)
     status = data.pop("membership_status", None)
     if actor.role != Role.PARK_ADMIN and not actor.is_superuser:
@@ -190,10 +137,10 @@ def enterprise_update(*, actor, pk: int, data: dict[str, Any]) -> Enterprise:
         if status and status != enterprise.membership_status:
             raise Invalid.field("membership_status", "只有园区管理员可以修改 / only the park admin", "locked")
     fields = _clean_enterprise(data, instance=enterprise)
-    before = _apply(enterprise, fields)
+    before = apply(enterprise, fields)
     if status and status != enterprise.membership_status:
         _move_membership(enterprise, status)
-    _save_audited(actor=actor, obj=enterprise, before=before)
+    save_audited(actor=actor, obj=enterprise, before=before)
     return enterprise
 
 
@@ -216,8 +163,8 @@ def _move_membership(enterprise: Enterprise, status: str) -> None:
 @transaction.atomic
 def enterprise_archive(*, actor, pk: int) -> Enterprise:
     """Archive an enterprise (hidden from lists, history kept)."""
-    enterprise = _scoped_for_update(Enterprise, actor, pk, "archive")
-    _archive(actor=actor, obj=enterprise)
+    enterprise = scoped_for_update(Enterprise, actor, pk, "archive")
+    archive(actor=actor, obj=enterprise)
     return enterprise
 
 
@@ -228,9 +175,9 @@ def _clean_anchor(data: dict[str, Any], *, instance: Anchor | None) -> dict[str,
     errors = FieldErrors()
     out: dict[str, Any] = {}
     if instance is None or "real_name" in data:
-        out["real_name"] = _required_text(errors, "real_name", data.get("real_name"), 32)
+        out["real_name"] = required_text(errors, "real_name", data.get("real_name"), 32)
     if instance is None or "stage_name" in data:
-        out["stage_name"] = _required_text(errors, "stage_name", data.get("stage_name"), 64)
+        out["stage_name"] = required_text(errors, "stage_name", data.get("stage_name"), 64)
     if instance is None or "id_number" in data:
         number = errors.check("id_number", clean_resident_id, (data.get("id_number") or "").strip().upper())
         if number and "id_number" not in errors.fields:
@@ -252,11 +199,11 @@ def _clean_anchor(data: dict[str, Any], *, instance: Anchor | None) -> dict[str,
         out["region_name"] = region_name(code) or ""
     for name, choices in (("mode", AnchorMode), ("level", AnchorLevel), ("status", AnchorStatus)):
         if name in data and data[name] is not None:
-            _choice(errors, name, data[name], choices)
+            choice(errors, name, data[name], choices)
             out[name] = data[name]
     if "categories" in data:
         cats = data.get("categories") or []
-        _choice_list(errors, "categories", cats, IndustryTrack, required=False)
+        choice_list(errors, "categories", cats, IndustryTrack, required=False)
         out["categories"] = sorted(set(cats)) if isinstance(cats, list) else []
     errors.raise_if_any()
     return out
@@ -276,7 +223,7 @@ def anchor_create(*, actor, data: dict[str, Any], mcn_id: int | None = None) -> 
     anchor = Anchor(**_clean_anchor(data, instance=None))
     try:
         with transaction.atomic():
-            _save_audited(actor=actor, obj=anchor, before=None)
+            save_audited(actor=actor, obj=anchor, before=None)
     except IntegrityError:
         raise Invalid.field("id_number", "该身份证号已登记 / already registered", "unique") from None
     anchor_reindex(anchor)
@@ -297,14 +244,14 @@ def anchor_create(*, actor, data: dict[str, Any], mcn_id: int | None = None) -> 
 @transaction.atomic
 def anchor_update(*, actor, pk: int, data: dict[str, Any]) -> Anchor:
     """Change an anchor's record; an anchor cannot change its own level or status."""
-    anchor = _scoped_for_update(Anchor, actor, pk)
+    anchor = scoped_for_update(Anchor, actor, pk)
     if actor.role == Role.ANCHOR:
         for locked in ("level", "status", "id_number", "real_name"):
             if locked in data:
                 raise Invalid.field(locked, "主播本人不能修改此项 / anchors cannot change this", "locked")
     fields = _clean_anchor(data, instance=anchor)
-    before = _apply(anchor, fields)
-    _save_audited(actor=actor, obj=anchor, before=before)
+    before = apply(anchor, fields)
+    save_audited(actor=actor, obj=anchor, before=before)
     anchor_reindex(anchor)
     return anchor
 
@@ -321,24 +268,12 @@ def anchor_reindex(anchor: Anchor) -> None:
 @transaction.atomic
 def anchor_archive(*, actor, pk: int) -> Anchor:
     """Archive an anchor."""
-    anchor = _scoped_for_update(Anchor, actor, pk, "archive")
-    _archive(actor=actor, obj=anchor)
+    anchor = scoped_for_update(Anchor, actor, pk, "archive")
+    archive(actor=actor, obj=anchor)
     return anchor
 
 
 # --- MCN contracts -----------------------------------------------------------------------------------------
-
-
-def _decimal(errors: FieldErrors, name: str, value, lo: Decimal, hi: Decimal) -> Decimal | None:
-    try:
-        d = Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        errors.add(name, "应为数字 / must be a decimal number")
-        return None
-    if not d.is_finite() or d < lo or d > hi:
-        errors.add(name, f"应在 {lo} 到 {hi} 之间 / must be between {lo} and {hi}")
-        return None
-    return d.quantize(Decimal("0.01"))
 
 
 @transaction.atomic
@@ -360,7 +295,7 @@ def contract_create(*, actor, data: dict[str, Any], _skip_scope: bool = False) -
         errors.add("start_on", "必填日期 / a date is required")
     if end is not None and isinstance(start, dt.date) and end < start:
         errors.add("end_on", "结束日期不能早于开始日期 / must not be before start_on")
-    share = _decimal(errors, "revenue_share", data.get("revenue_share"), Decimal(0), Decimal(100))
+    share = decimal(errors, "revenue_share", data.get("revenue_share"), Decimal(0), Decimal(100))
     errors.raise_if_any()
     overlapping = MCNContract.objects.filter(anchor=anchor, archived_at__isnull=True).exclude(
         end_on__lt=start
@@ -374,18 +309,18 @@ def contract_create(*, actor, data: dict[str, Any], _skip_scope: bool = False) -
             code="contract_overlap",
         )
     contract = MCNContract(anchor=anchor, mcn=mcn, start_on=start, end_on=end, revenue_share=share)
-    _save_audited(actor=actor, obj=contract, before=None)
+    save_audited(actor=actor, obj=contract, before=None)
     return contract
 
 
 @transaction.atomic
 def contract_end(*, actor, pk: int, end_on: dt.date) -> MCNContract:
     """End a contract on a date (not before it started)."""
-    contract = _scoped_for_update(MCNContract, actor, pk)
+    contract = scoped_for_update(MCNContract, actor, pk)
     if end_on < contract.start_on:
         raise Invalid.field("end_on", "结束日期不能早于开始日期 / must not be before start_on", "range")
-    before = _apply(contract, {"end_on": end_on})
-    _save_audited(actor=actor, obj=contract, before=before)
+    before = apply(contract, {"end_on": end_on})
+    save_audited(actor=actor, obj=contract, before=before)
     return contract
 
 
@@ -430,9 +365,9 @@ def account_create(*, actor, data: dict[str, Any]) -> PlatformAccount:
     elif not _owner_in_scope(actor, anchor_id=anchor_id, enterprise_id=enterprise_id):
         errors.add("owner_anchor_id" if anchor_id else "owner_enterprise_id", "不在您的管理范围 / not yours")
     platform = data.get("platform")
-    _choice(errors, "platform", platform, Platform)
-    account_id = _required_text(errors, "account_id", data.get("account_id"), 64)
-    display_name = _required_text(errors, "display_name", data.get("display_name"), 64)
+    choice(errors, "platform", platform, Platform)
+    account_id = required_text(errors, "account_id", data.get("account_id"), 64)
+    display_name = required_text(errors, "display_name", data.get("display_name"), 64)
     followers = _clean_followers(errors, data.get("followers", 0))
     if account_id and PlatformAccount.objects.filter(platform=platform, account_id=account_id).exists():
         errors.add("account_id", "该平台账号已登记 / this account is already registered on the platform")
@@ -449,7 +384,7 @@ def account_create(*, actor, data: dict[str, Any]) -> PlatformAccount:
     )
     try:
         with transaction.atomic():
-            _save_audited(actor=actor, obj=account, before=None)
+            save_audited(actor=actor, obj=account, before=None)
     except IntegrityError:
         raise Invalid.field("account_id", "该平台账号已登记 / already registered", "unique") from None
     FollowerSnapshot.objects.create(account=account, at=now, followers=followers)
@@ -459,11 +394,11 @@ def account_create(*, actor, data: dict[str, Any]) -> PlatformAccount:
 @transaction.atomic
 def account_update(*, actor, pk: int, data: dict[str, Any]) -> PlatformAccount:
     """Rename an account or record a new follower count (kept as a snapshot)."""
-    account = _scoped_for_update(PlatformAccount, actor, pk)
+    account = scoped_for_update(PlatformAccount, actor, pk)
     errors = FieldErrors()
     fields: dict[str, Any] = {}
     if "display_name" in data:
-        fields["display_name"] = _required_text(errors, "display_name", data["display_name"], 64)
+        fields["display_name"] = required_text(errors, "display_name", data["display_name"], 64)
     for locked in ("platform", "account_id", "owner_anchor_id", "owner_enterprise_id"):
         if locked in data and data[locked] != getattr(account, locked):
             errors.add(locked, "登记后不能修改 / cannot change after registration")
@@ -472,8 +407,8 @@ def account_update(*, actor, pk: int, data: dict[str, Any]) -> PlatformAccount:
     errors.raise_if_any()
     if "followers" in fields:
         fields["followers_at"] = timezone.now()
-    before = _apply(account, fields)
-    _save_audited(actor=actor, obj=account, before=before)
+    before = apply(account, fields)
+    save_audited(actor=actor, obj=account, before=before)
     if "followers" in fields:
         record_followers(account=account, followers=fields["followers"], at=fields["followers_at"])
     return account
@@ -490,8 +425,8 @@ def record_followers(*, account: PlatformAccount, followers: int, at: dt.datetim
 @transaction.atomic
 def account_archive(*, actor, pk: int) -> PlatformAccount:
     """Archive a platform account."""
-    account = _scoped_for_update(PlatformAccount, actor, pk, "archive")
-    _archive(actor=actor, obj=account)
+    account = scoped_for_update(PlatformAccount, actor, pk, "archive")
+    archive(actor=actor, obj=account)
     return account
 
 
@@ -502,9 +437,9 @@ def _clean_room(data: dict[str, Any], *, instance: LiveRoom | None) -> dict[str,
     errors = FieldErrors()
     out: dict[str, Any] = {}
     if instance is None or "building" in data:
-        out["building"] = _required_text(errors, "building", data.get("building"), 32)
+        out["building"] = required_text(errors, "building", data.get("building"), 32)
     if instance is None or "number" in data:
-        out["number"] = _required_text(errors, "number", data.get("number"), 16)
+        out["number"] = required_text(errors, "number", data.get("number"), 16)
     for name, lo, hi in (("floor", -5, 200), ("capacity", 1, 1000), ("hourly_price_fen", 0, 100_000_000)):
         if instance is None or name in data:
             value = data.get(name)
@@ -512,14 +447,14 @@ def _clean_room(data: dict[str, Any], *, instance: LiveRoom | None) -> dict[str,
                 errors.add(name, f"应为 {lo} 到 {hi} 之间的整数 / must be an integer from {lo} to {hi}")
             out[name] = value
     if instance is None or "area_m2" in data:
-        out["area_m2"] = _decimal(errors, "area_m2", data.get("area_m2"), Decimal("1"), Decimal("100000"))
+        out["area_m2"] = decimal(errors, "area_m2", data.get("area_m2"), Decimal("1"), Decimal("100000"))
     if "equipment" in data:
         eq = data.get("equipment") or []
         if not isinstance(eq, list) or not all(isinstance(e, str) and 0 < len(e) <= 64 for e in eq):
             errors.add("equipment", "应为设备名称列表 / must be a list of equipment names")
         out["equipment"] = eq
     if "status" in data:
-        _choice(errors, "status", data["status"], RoomStatus)
+        choice(errors, "status", data["status"], RoomStatus)
         out["status"] = data["status"]
     building = out.get("building", getattr(instance, "building", None))
     number = out.get("number", getattr(instance, "number", None))
@@ -537,26 +472,26 @@ def room_create(*, actor, data: dict[str, Any]) -> LiveRoom:
     """Add a live room (park admin)."""
     require_right(actor, "room", "create")
     room = LiveRoom(**_clean_room(data, instance=None))
-    _save_audited(actor=actor, obj=room, before=None)
+    save_audited(actor=actor, obj=room, before=None)
     return room
 
 
 @transaction.atomic
 def room_update(*, actor, pk: int, data: dict[str, Any]) -> LiveRoom:
     """Change a live room (park admin)."""
-    room = _scoped_for_update(LiveRoom, actor, pk)
-    before = _apply(room, _clean_room(data, instance=room))
-    _save_audited(actor=actor, obj=room, before=before)
+    room = scoped_for_update(LiveRoom, actor, pk)
+    before = apply(room, _clean_room(data, instance=room))
+    save_audited(actor=actor, obj=room, before=before)
     return room
 
 
 @transaction.atomic
 def room_archive(*, actor, pk: int) -> LiveRoom:
     """Retire a live room; its future bookings must be cancelled first."""
-    room = _scoped_for_update(LiveRoom, actor, pk, "archive")
+    room = scoped_for_update(LiveRoom, actor, pk, "archive")
     if RoomBooking.objects.filter(room=room, archived_at__isnull=True, end__gt=timezone.now()).exists():
         raise Conflict("直播间仍有未来预订 / the room still has future bookings", code="room_in_use")
-    _archive(actor=actor, obj=room)
+    archive(actor=actor, obj=room)
     return room
 
 
@@ -645,7 +580,7 @@ def _save_booking(*, actor, booking: RoomBooking, before) -> None:
     _raise_overlap(booking.room_id, booking.start, booking.end, booking.pk)
     try:
         with transaction.atomic():
-            _save_audited(actor=actor, obj=booking, before=before)
+            save_audited(actor=actor, obj=booking, before=before)
     except IntegrityError as exc:
         if "booking_no_overlap" in str(exc):
             raise Conflict(
@@ -671,9 +606,9 @@ def booking_create(*, actor, data: dict[str, Any]) -> RoomBooking:
 @transaction.atomic
 def booking_update(*, actor, pk: int, data: dict[str, Any]) -> RoomBooking:
     """Move or change a booking; the same overlap rule applies."""
-    booking = _scoped_for_update(RoomBooking, actor, pk)
+    booking = scoped_for_update(RoomBooking, actor, pk)
     fields = _clean_booking(actor, data, instance=booking)
-    before = _apply(booking, fields)
+    before = apply(booking, fields)
     _save_booking(actor=actor, booking=booking, before=before)
     return booking
 
@@ -681,6 +616,6 @@ def booking_update(*, actor, pk: int, data: dict[str, Any]) -> RoomBooking:
 @transaction.atomic
 def booking_archive(*, actor, pk: int) -> RoomBooking:
     """Cancel a booking (it stays in the history)."""
-    booking = _scoped_for_update(RoomBooking, actor, pk, "archive")
-    _archive(actor=actor, obj=booking)
+    booking = scoped_for_update(RoomBooking, actor, pk, "archive")
+    archive(actor=actor, obj=booking)
     return booking
