@@ -8,8 +8,10 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
+from livepark.catalog.api import router as catalog_router
 from livepark.core.api_auth import API_AUTH
 from livepark.core.errors import ServiceError
+from livepark.fulfillment.api import router as fulfillment_router
 from livepark.registry.api import router as registry_router
 
 api = NinjaAPI(
@@ -67,3 +69,5 @@ def http_error(request, exc: HttpError):
 
 
 api.add_router("/registry/", registry_router)
+api.add_router("/catalog/", catalog_router)
+api.add_router("/fulfillment/", fulfillment_router)

@@ -39,6 +39,8 @@ INSTALLED_APPS = [
     "django_htmx",
     "livepark.core",
     "livepark.registry",
+    "livepark.catalog",
+    "livepark.fulfillment",
     "livepark.dashboard",
     # After our apps: our `import` command (all-or-nothing through the services) wins over django-import-export's.
     "import_export",
@@ -48,7 +50,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "livepark.core.middleware.ChineseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

@@ -260,3 +260,8 @@ def room_occupancy(*, start: dt.datetime, days: int = 7, open_hours: int = 24) -
         "capacity_hours": capacity,
         "rate": round(booked / capacity, 4) if capacity else 0.0,
     }
+
+
+def enterprise_exists(pk: int) -> bool:
+    """Whether a live enterprise `pk` exists (for other apps' validation; reveals nothing else)."""
+    return Enterprise.objects.filter(pk=pk, archived_at__isnull=True).exists()

@@ -95,9 +95,12 @@ def test_park_admin_registers_an_enterprise_and_books_a_room(live_server, page, 
     shot(page, "calendar-conflict")
 
 
-def test_language_switch_to_english(live_server, page):
+def test_language_switch_to_english(live_server, browser):
+    """Chinese first, even for a browser that asks for English; the header's switch turns English on."""
     call_command("demo", scale="small", seed=7, json=True)
+    page = browser.new_context(locale="en-US").new_page()
     login(page, live_server.url)
+    assert page.locator("h1").inner_text() == "园区总览"
     page.select_option("select[name=language]", "en")
     page.wait_for_load_state("networkidle")
     assert page.locator("h1").inner_text() == "Park overview"

@@ -1,0 +1,55 @@
+"""Reads of QC and stock, scoped to the user."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from livepark.core.scoping import get_scoped, require_right
+from livepark.fulfillment.models import InspectionLot, StockBalance, StockMove, Warehouse
+
+
+def warehouse_list(user) -> QuerySet[Warehouse]:
+    """Live warehouses."""
+    require_right(user, "warehouse", "view")
+    return Warehouse.objects.restrict(user, "view").filter(archived_at__isnull=True)
+
+
+def lot_list(user, *, status: str | None = None, warehouse_id: int | None = None) -> QuerySet[InspectionLot]:
+    """Inspection lots, newest first: the QC queue when `status="pending"`."""
+    require_right(user, "lot", "view")
+    qs = InspectionLot.objects.restrict(user, "view").select_related("batch__sku__product", "warehouse")
+    if status:
+        qs = qs.filter(status=status)
+    if warehouse_id:
+        qs = qs.filter(warehouse_id=warehouse_id)
+    return qs
+
+
+def lot_get(user, pk: int, action: str = "view") -> InspectionLot:
+    """One inspection lot in the user's scope."""
+    return get_scoped(InspectionLot, user, pk, action)
+
+
+def stock_list(
+    user, *, warehouse_id: int | None = None, sku_id: int | None = None, batch_id: int | None = None
+) -> QuerySet[StockBalance]:
+    """Balances per batch × warehouse the user may see."""
+    require_right(user, "stock", "view")
+    qs = StockBalance.objects.restrict(user, "view").select_related("batch__sku__product", "warehouse")
+    if warehouse_id:
+        qs = qs.filter(warehouse_id=warehouse_id)
+    if sku_id:
+        qs = qs.filter(batch__sku_id=sku_id)
+    if batch_id:
+        qs = qs.filter(batch_id=batch_id)
+    return qs.order_by("warehouse__code", "batch_id")
+
+
+def stock_moves(user, *, batch_id: int, warehouse_id: int) -> QuerySet[StockMove]:
+    """The ledger of one batch in one warehouse (visible when its balance is)."""
+    visible = stock_list(user, batch_id=batch_id, warehouse_id=warehouse_id).exists()
+    return (
+        StockMove.objects.filter(batch_id=batch_id, warehouse_id=warehouse_id)
+        if visible
+        else StockMove.objects.none()
+    )
