@@ -65,6 +65,9 @@ RIGHTS: dict[tuple[str, str], frozenset[Role]] = {
     ("lot", "change"): frozenset({R.PARK_ADMIN, R.QC_INSPECTOR}),
     ("stock", "view"): frozenset({R.PARK_ADMIN, R.ENTERPRISE_OWNER, R.ENTERPRISE_STAFF, R.QC_INSPECTOR}),
     ("stock", "change"): frozenset({R.PARK_ADMIN, R.ENTERPRISE_OWNER, R.ENTERPRISE_STAFF}),
+    ("order", "view"): frozenset({R.PARK_ADMIN, R.ENTERPRISE_OWNER, R.ENTERPRISE_STAFF, R.ANCHOR}),
+    ("order", "create"): frozenset({R.PARK_ADMIN, R.ENTERPRISE_OWNER, R.ENTERPRISE_STAFF}),
+    ("order", "change"): frozenset({R.PARK_ADMIN, R.ENTERPRISE_OWNER, R.ENTERPRISE_STAFF}),
     ("audit", "view"): frozenset({R.PARK_ADMIN}),
     ("user", "create"): frozenset({R.PARK_ADMIN}),
 }

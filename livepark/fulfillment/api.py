@@ -1,13 +1,15 @@
 """REST endpoints of QC and stock."""
 
+import dataclasses
+import datetime as dt
 from typing import Literal
 
-from ninja import Router, Schema, Status
+from ninja import Field, File, Router, Schema, Status, UploadedFile
 from ninja.pagination import paginate
 
 from livepark.core.counting import CachedCountPagination
 from livepark.core.schemas import ErrorOut, LocalDateTime
-from livepark.fulfillment import selectors, services
+from livepark.fulfillment import feedback, order_import, orders, selectors, services
 
 router = Router(tags=["fulfillment"])
 ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
@@ -146,3 +148,192 @@ MoveKindIn = Literal[
 )
 def move_stock(request, kind: MoveKindIn, payload: MoveIn):
     return services.stock_move(actor=request.user, kind=kind, **payload.model_dump())
+
+
+# --- orders, shipments, returns, feedback ------------------------------------------------------------------
+
+
+class ConsigneeIn(Schema):
+    name: str
+    phone: str
+    address: str
+
+
+class OrderLineIn(Schema):
+    sku_id: int
+    quantity: int
+    price_fen: int
+
+
+class OrderIn(Schema):
+    platform: str
+    order_no: str
+    shop_id: int | None = None
+    anchor_id: int | None = None
+    session_ref: str = ""
+    lines: list[OrderLineIn]
+    freight_fen: int = 0
+    discount_fen: int = 0
+    paid_fen: int
+    paid_at: dt.datetime
+    consignee: ConsigneeIn
+    buyer_id: str | None = None
+
+
+class OrderLineOut(Schema):
+    id: int
+    sku_id: int
+    quantity: int
+    price_fen: int
+    returned: int
+
+
+class OrderOut(Schema):
+    id: int
+    platform: str
+    order_no: str
+    shop_id: int
+    anchor_id: int | None
+    status: str
+    goods_fen: int
+    freight_fen: int
+    discount_fen: int
+    paid_fen: int
+    refunded_fen: int
+    paid_at: LocalDateTime
+    consignee: str = Field(alias="consignee_masked")
+    warehouse_id: int | None
+    lines: list[OrderLineOut]
+
+    @staticmethod
+    def resolve_lines(obj) -> list:
+        return list(obj.lines.all())
+
+
+class AllocateIn(Schema):
+    warehouse_id: int
+
+
+class ShipIn(Schema):
+    carrier: str
+    waybill_no: str
+
+
+class ShipmentOut(Schema):
+    id: int
+    order_id: int
+    carrier: str
+    waybill_no: str
+    shipped_at: LocalDateTime
+    delivered_at: LocalDateTime | None
+
+
+class TrackingIn(Schema):
+    at: dt.datetime
+    status: str
+    location: str = ""
+
+
+class ReturnIn(Schema):
+    line_id: int
+    quantity: int
+    good_quantity: int
+    reason: str
+    refund_fen: int = 0
+
+
+class ReturnOut(Schema):
+    id: int
+    line_id: int
+    quantity: int
+    good_quantity: int
+    reason: str
+    refund_fen: int
+
+
+class ImportOut(Schema):
+    """The import report; a refused file (422) also carries the usual error keys."""
+
+    detail: str = ""
+    code: str = ""
+    fields: dict[str, list[str]] = {}
+    platform: str
+    ok: bool
+    rows: int
+    orders: int
+    created: int
+    unchanged: int
+    file_error: str
+    errors: list[dict]
+
+
+@router.get("/orders", response=list[OrderOut])
+@paginate(Pagination)
+def list_orders(request, q: str | None = None, status: str | None = None, platform: str | None = None):
+    return selectors.order_list(request.user, q=q, status=status, platform=platform).prefetch_related("lines")
+
+
+@router.post(
+    "/orders", response={200: OrderOut, 201: OrderOut, **ERRORS}, summary="Record an order (idempotent)"
+)
+def create_order(request, payload: OrderIn):
+    order, created = orders.order_create(actor=request.user, data=payload.model_dump())
+    return Status(201 if created else 200, order)
+
+
+@router.post(
+    "/orders/import", response={**ERRORS, 200: ImportOut, 422: ImportOut}, summary="Import a platform export"
+)
+def import_orders(request, platform: str, file: File[UploadedFile], shop_id: int | None = None):
+    report = order_import.import_orders(
+        platform, file.read(), file.name or "upload.csv", actor=request.user, shop_id=shop_id
+    )
+    if report.ok:
+        return Status(200, report.as_dict())
+    detail = report.file_error or f"{len(report.errors)} 个订单有误，未导入任何数据 / nothing imported"
+    return Status(422, report.as_dict() | {"detail": detail, "code": "import_rejected"})
+
+
+@router.get("/orders/{pk}", response={200: OrderOut, **ERRORS})
+def get_order(request, pk: int):
+    return selectors.order_get(request.user, pk)
+
+
+@router.post("/orders/{pk}/allocate", response={200: OrderOut, **ERRORS}, summary="Reserve QC-passed stock")
+def allocate_order(request, pk: int, payload: AllocateIn):
+    return orders.order_allocate(actor=request.user, pk=pk, warehouse_id=payload.warehouse_id)
+
+
+@router.post("/orders/{pk}/pick", response={200: OrderOut, **ERRORS})
+def pick_order(request, pk: int):
+    return orders.order_pick(actor=request.user, pk=pk)
+
+
+@router.post("/orders/{pk}/ship", response={201: ShipmentOut, **ERRORS})
+def ship_order(request, pk: int, payload: ShipIn):
+    return Status(201, orders.shipment_create(actor=request.user, pk=pk, **payload.model_dump()))
+
+
+@router.post("/shipments/{pk}/tracking", response={200: dict, **ERRORS})
+def add_tracking(request, pk: int, payload: TrackingIn):
+    event = orders.tracking_add(actor=request.user, shipment_id=pk, **payload.model_dump())
+    return {"id": event.pk, "status": event.status}
+
+
+@router.get("/shipments", response=list[ShipmentOut])
+@paginate(Pagination)
+def list_shipments(request, q: str | None = None, carrier: str | None = None):
+    return selectors.shipment_list(request.user, q=q, carrier=carrier)
+
+
+@router.post("/returns", response={201: ReturnOut, **ERRORS}, summary="Receive a return; refund recorded")
+def receive_return(request, payload: ReturnIn):
+    return Status(201, orders.return_receive(actor=request.user, **payload.model_dump()))
+
+
+@router.get("/feedback", response=list[dict], summary="Factory feedback (C2M) per product")
+def factory_feedback(request, supplier_id: int | None = None, days: int = 28):
+    return [
+        dataclasses.asdict(f)
+        for f in feedback.product_feedback(request.user, supplier_id=supplier_id, days=days)
+    ]

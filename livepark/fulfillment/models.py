@@ -189,3 +189,193 @@ class StockMove(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.batch_id}@{self.warehouse_id} {self.on_hand_delta:+d}"
+
+
+class OrderStatus(models.TextChoices):
+    PAID = "paid", _("已付款")
+    ALLOCATED = "allocated", _("已配货")
+    PICKED = "picked", _("已拣货")
+    SHIPPED = "shipped", _("已发货")
+    DELIVERED = "delivered", _("已签收")
+    CANCELLED = "cancelled", _("已取消")
+
+
+class Order(Timestamped):
+    """A platform order of a shop, with its consignee encrypted at rest."""
+
+    scope_kind = "order"
+
+    platform = models.CharField(_("平台"), max_length=20)
+    order_no = models.CharField(_("平台订单号"), max_length=40)
+    shop = models.ForeignKey(
+        "registry.Enterprise", verbose_name=_("店铺企业"), on_delete=models.PROTECT, related_name="orders"
+    )
+    anchor = models.ForeignKey(
+        "registry.Anchor",
+        verbose_name=_("主播"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    session_ref = models.CharField(_("直播场次"), max_length=40, blank=True)
+    goods_fen = models.BigIntegerField(_("商品金额（分）"))
+    freight_fen = models.BigIntegerField(_("运费（分）"), default=0)
+    discount_fen = models.BigIntegerField(_("优惠（分）"), default=0)
+    paid_fen = models.BigIntegerField(_("实付（分）"))
+    refunded_fen = models.BigIntegerField(_("已退款（分）"), default=0)
+    paid_at = models.DateTimeField(_("付款时间"))
+    status = models.CharField(_("状态"), max_length=12, choices=OrderStatus.choices, default=OrderStatus.PAID)
+    warehouse = models.ForeignKey(
+        Warehouse, verbose_name=_("发货仓"), null=True, blank=True, on_delete=models.PROTECT
+    )
+    consignee_enc = models.TextField(_("收件人（密文）"))
+    consignee_masked = models.CharField(_("收件人"), max_length=80)
+    buyer_hash = models.CharField(_("买家索引"), max_length=64, blank=True, db_index=True)
+
+    audit_exclude = ("consignee_enc",)
+
+    class Meta:
+        verbose_name = _("订单")
+        verbose_name_plural = _("订单")
+        ordering = ["-paid_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["platform", "order_no"], name="order_unique_per_platform"),
+            models.CheckConstraint(
+                condition=Q(refunded_fen__lte=F("paid_fen")), name="order_refund_within_paid"
+            ),
+        ]
+        indexes = [models.Index(fields=["shop", "-paid_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.platform}:{self.order_no}"
+
+    @classmethod
+    def scope(cls, user, action: str) -> Q | None:
+        """A shop reaches its orders; an anchor views the orders it sold."""
+        if user.role in (Role.ENTERPRISE_OWNER, Role.ENTERPRISE_STAFF) and user.enterprise_id:
+            return Q(shop_id=user.enterprise_id)
+        if action == "view" and user.role == Role.ANCHOR and user.anchor_id:
+            return Q(anchor_id=user.anchor_id)
+        return NOTHING
+
+
+class OrderLine(models.Model):
+    order = models.ForeignKey(Order, verbose_name=_("订单"), on_delete=models.CASCADE, related_name="lines")
+    sku = models.ForeignKey("catalog.SKU", verbose_name=_("SKU"), on_delete=models.PROTECT, related_name="+")
+    quantity = models.PositiveIntegerField(_("数量"))
+    price_fen = models.BigIntegerField(_("单价（分）"))
+    returned = models.PositiveIntegerField(_("已退货"), default=0)
+
+    class Meta:
+        verbose_name = _("订单行")
+        verbose_name_plural = _("订单行")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.order} × {self.sku_id} × {self.quantity}"
+
+
+class Allocation(models.Model):
+    """Units of an order line taken from one batch in one warehouse."""
+
+    line = models.ForeignKey(
+        OrderLine, verbose_name=_("订单行"), on_delete=models.CASCADE, related_name="allocations"
+    )
+    batch = models.ForeignKey("catalog.ProductBatch", verbose_name=_("生产批次"), on_delete=models.PROTECT)
+    warehouse = models.ForeignKey(Warehouse, verbose_name=_("云仓"), on_delete=models.PROTECT)
+    quantity = models.PositiveIntegerField(_("数量"))
+    state = models.CharField(_("状态"), max_length=10, default="reserved")
+
+    class Meta:
+        verbose_name = _("配货")
+        verbose_name_plural = _("配货")
+
+    def __str__(self) -> str:
+        return f"{self.line_id}: {self.quantity} of {self.batch_id} ({self.state})"
+
+
+class Carrier(models.TextChoices):
+    SF = "SF", _("顺丰速运")
+    JD = "JD", _("京东物流")
+    EMS = "EMS", _("中国邮政 EMS")
+    ZTO = "ZTO", _("中通快递")
+    YTO = "YTO", _("圆通速递")
+    STO = "STO", _("申通快递")
+    YUNDA = "YUNDA", _("韵达速递")
+    JT = "JT", _("极兔速递")
+    OTHER = "OTHER", _("其他")
+
+
+class Shipment(models.Model):
+    order = models.ForeignKey(
+        Order, verbose_name=_("订单"), on_delete=models.PROTECT, related_name="shipments"
+    )
+    carrier = models.CharField(_("承运商"), max_length=8, choices=Carrier.choices)
+    waybill_no = models.CharField(_("运单号"), max_length=40)
+    shipped_at = models.DateTimeField(_("发货时间"), auto_now_add=True)
+    delivered_at = models.DateTimeField(_("签收时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("运单")
+        verbose_name_plural = _("运单")
+        ordering = ["-shipped_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["carrier", "waybill_no"], name="waybill_unique_per_carrier")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.carrier} {self.waybill_no}"
+
+
+class TrackingEvent(models.Model):
+    shipment = models.ForeignKey(
+        Shipment, verbose_name=_("运单"), on_delete=models.CASCADE, related_name="events"
+    )
+    at = models.DateTimeField(_("时间"))
+    status = models.CharField(_("状态"), max_length=32)
+    location = models.CharField(_("地点"), max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("物流轨迹")
+        verbose_name_plural = _("物流轨迹")
+        ordering = ["at", "id"]
+        constraints = [models.UniqueConstraint(fields=["shipment", "at", "status"], name="tracking_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.shipment} {self.status}"
+
+
+class ReturnReason(models.TextChoices):
+    QUALITY = "quality", _("质量问题")
+    SIZE = "size", _("尺码不合适")
+    NOT_AS_DESCRIBED = "not_as_described", _("与描述不符")
+    DAMAGED = "damaged", _("运输破损")
+    NO_REASON = "no_reason", _("七天无理由")
+    OTHER = "other", _("其他")
+
+
+class Return(models.Model):
+    """Goods coming back for one order line: inspected on arrival, good ones back into stock."""
+
+    line = models.ForeignKey(
+        OrderLine, verbose_name=_("订单行"), on_delete=models.PROTECT, related_name="returns"
+    )
+    quantity = models.PositiveIntegerField(_("退货数量"))
+    good_quantity = models.PositiveIntegerField(_("完好数量"))
+    reason = models.CharField(_("退货原因"), max_length=20, choices=ReturnReason.choices)
+    refund_fen = models.BigIntegerField(_("退款（分）"), default=0)
+    received_at = models.DateTimeField(_("到仓时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("退货")
+        verbose_name_plural = _("退货")
+        ordering = ["-received_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(good_quantity__lte=F("quantity")), name="return_good_within_quantity"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.line} -{self.quantity}"

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from livepark.core.scoping import get_scoped, require_right
-from livepark.fulfillment.models import InspectionLot, StockBalance, StockMove, Warehouse
+from livepark.fulfillment.models import InspectionLot, Order, Shipment, StockBalance, StockMove, Warehouse
 
 
 def warehouse_list(user) -> QuerySet[Warehouse]:
@@ -53,3 +53,34 @@ def stock_moves(user, *, batch_id: int, warehouse_id: int) -> QuerySet[StockMove
         if visible
         else StockMove.objects.none()
     )
+
+
+def order_list(
+    user, *, q: str | None = None, status: str | None = None, platform: str | None = None
+) -> QuerySet[Order]:
+    """Orders the user may see (a shop its own), newest first; `q` is an order number."""
+    require_right(user, "order", "view")
+    qs = Order.objects.restrict(user, "view").filter(archived_at__isnull=True)
+    if q:
+        qs = qs.filter(order_no__icontains=q.strip())
+    if status:
+        qs = qs.filter(status=status)
+    if platform:
+        qs = qs.filter(platform=platform)
+    return qs
+
+
+def order_get(user, pk: int, action: str = "view") -> Order:
+    """One order in scope."""
+    return get_scoped(Order, user, pk, action)
+
+
+def shipment_list(user, *, q: str | None = None, carrier: str | None = None) -> QuerySet[Shipment]:
+    """Shipments of the orders the user may see; `q` is a waybill or order number."""
+    require_right(user, "order", "view")
+    qs = Shipment.objects.filter(order__in=Order.objects.restrict(user, "view")).select_related("order")
+    if q:
+        qs = qs.filter(Q(waybill_no__icontains=q) | Q(order__order_no__icontains=q))
+    if carrier:
+        qs = qs.filter(carrier=carrier)
+    return qs
