@@ -383,3 +383,156 @@ def test_twenty_concurrent_moves_of_low_stock_never_oversell(kind):
     # Every acknowledged move is in the ledger, and the ledger adds up to the balance.
     assert StockMove.objects.filter(kind=kind).count() == 5
     assert fulfillment.ledger_totals(batch.pk, wh.pk) == (bal.on_hand, bal.reserved, bal.picked)
+
+
+def _csv(rows: list[list[str]]) -> bytes:
+    return "\n".join(",".join(r) for r in rows).encode()
+
+
+@pytest.mark.django_db
+def test_the_gate_holds_on_every_path(park, goods):
+    """API (above), the stock page's form, the admin action and the stock-move import all refuse unpassed goods."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import Client
+
+    batch, wh = goods["batch"], goods["wh"]
+    fulfillment.stock_move(
+        actor=goods["admin"], kind="receive", batch_id=batch.pk, warehouse_id=wh.pk, quantity=20
+    )
+    bal = StockBalance.objects.get(batch=batch, warehouse=wh)
+    page = Client()
+    assert page.login(username="owner_b", password=PASSWORD)
+    admin = Client()
+    assert admin.login(username="admin", password=PASSWORD)
+    owner_api = Api(park.tokens["owner_b"])
+
+    def attempts():
+        yield (
+            "page",
+            lambda: page.post(
+                "/stock/move/",
+                {"kind": "reserve", "batch_id": batch.pk, "warehouse_id": wh.pk, "quantity": 5},
+            ),
+        )
+        yield (
+            "admin",
+            lambda: admin.post(
+                "/admin/fulfillment/stockbalance/",
+                {"action": "reserve_available", "_selected_action": [bal.pk]},
+                follow=True,
+            ),
+        )
+        for kind in ("reserve", "pick", "ship"):
+            data = _csv([["类型", "条码", "批号", "仓库编码", "数量"], [kind, EAN[0], "B001", "HZ01", "1"]])
+            yield (
+                f"import {kind}",
+                lambda data=data: owner_api.client.post(
+                    "/api/v1/fulfillment/stock/import",
+                    {"file": SimpleUploadedFile("m.csv", data)},
+                    **owner_api.headers,
+                ),
+            )
+
+    for name, attempt in attempts():
+        before = _state(batch, wh)
+        r = attempt()
+        if name == "page":
+            assert r.status_code == 409 and "未通过质检" in r.content.decode(), name
+        elif name == "admin":
+            assert r.status_code == 200 and "未通过质检" in r.content.decode(), name
+        else:
+            assert r.status_code == 422 and r.json()["errors"][0]["code"] == "qc_gate", (name, r.content)
+        assert _state(batch, wh) == before, name
+    # Once the batch passes, the same page form and import go through.
+    lot = fulfillment.lot_open(actor=goods["inspector"], data={"batch_id": batch.pk, "warehouse_id": wh.pk})
+    fulfillment.lot_record(
+        actor=goods["inspector"], pk=lot.pk, defects={"critical": 0, "major": 0, "minor": 0}
+    )
+    assert (
+        page.post(
+            "/stock/move/", {"kind": "reserve", "batch_id": batch.pk, "warehouse_id": wh.pk, "quantity": 5}
+        ).status_code
+        == 302
+    )
+    data = _csv(
+        [["kind", "barcode", "batch_no", "warehouse", "quantity"], ["pick", EAN[0], "B001", "hz01", "5"]]
+    )
+    r = owner_api.client.post(
+        "/api/v1/fulfillment/stock/import", {"file": SimpleUploadedFile("m.csv", data)}, **owner_api.headers
+    )
+    assert r.status_code == 200 and r.json()["applied"] == 1
+    bal.refresh_from_db()
+    assert (bal.on_hand, bal.reserved, bal.picked) == (20, 0, 5)
+
+
+@pytest.mark.django_db
+def test_qc_workbench_records_a_verdict_and_prints_a_certificate(park, goods):
+    from django.test import Client
+
+    lot = fulfillment.lot_open(
+        actor=goods["inspector"], data={"batch_id": goods["batch"].pk, "warehouse_id": goods["wh"].pk}
+    )
+    qc = Client()
+    assert qc.login(username="qc", password=PASSWORD)
+    page = qc.get("/qc/")
+    assert (
+        page.status_code == 200
+        and "B001" in page.content.decode()
+        and 'name="major"' in page.content.decode()
+    )
+    bad = qc.post(f"/qc/lots/{lot.pk}/", {"critical": "0", "major": "x", "minor": "0"})
+    assert bad.status_code == 422
+    r = qc.post(f"/qc/lots/{lot.pk}/", {"critical": "0", "major": "1", "minor": "2"})
+    assert r.status_code == 302
+    lot.refresh_from_db()
+    assert lot.status == "passed" and lot.plan["major"]["defects"] == 1
+    cert = qc.get(f"/qc/lots/{lot.pk}/certificate/").content.decode()
+    assert lot.certificate_no in cert and "GB/T 2828.1-2012" in cert and "合格" in cert
+    owner_a = Client()
+    assert owner_a.login(username="owner_a", password=PASSWORD)
+    assert owner_a.get(f"/qc/lots/{lot.pk}/certificate/").status_code == 404
+    owner_b = Client()
+    assert owner_b.login(username="owner_b", password=PASSWORD)
+    assert owner_b.get(f"/qc/lots/{lot.pk}/certificate/").status_code == 200
+    assert owner_b.post(f"/qc/lots/{lot.pk}/", {"critical": "0", "major": "0", "minor": "0"}).status_code in (
+        200,
+        403,
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("path", "expect"),
+    [
+        ("/qc/", {"admin": 200, "qc": 200, "owner_b": 200, "owner_a": 200, "anchor_a": 403, "bank": 403}),
+        ("/stock/", {"admin": 200, "qc": 200, "owner_b": 200, "owner_a": 200, "anchor_a": 403, "bank": 403}),
+        ("/orders/", {"admin": 200, "qc": 403, "owner_b": 200, "owner_a": 200, "anchor_a": 200, "bank": 403}),
+        (
+            "/shipments/",
+            {"admin": 200, "qc": 403, "owner_b": 200, "owner_a": 200, "anchor_a": 200, "bank": 403},
+        ),
+        (
+            "/supplier/",
+            {"admin": 200, "qc": 200, "owner_b": 200, "owner_a": 200, "anchor_a": 403, "bank": 403},
+        ),
+    ],
+)
+def test_goods_pages_by_role(park, goods, path, expect):
+    from django.test import Client
+
+    fulfillment.stock_move(
+        actor=goods["admin"],
+        kind="receive",
+        batch_id=goods["batch"].pk,
+        warehouse_id=goods["wh"].pk,
+        quantity=3,
+    )
+    anon = Client().get(path)
+    assert anon.status_code == 302 and anon["Location"].startswith("/login/")
+    for user, status in expect.items():
+        c = Client()
+        assert c.login(username=user, password=PASSWORD)
+        r = c.get(path)
+        assert r.status_code == status, (path, user)
+        if path == "/stock/" and status == 200:
+            assert ("B001" in r.content.decode()) == (user in ("admin", "qc", "owner_b")), user

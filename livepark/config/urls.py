@@ -15,4 +15,5 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("livepark.core.urls")),
     path("registry/", include("livepark.registry.urls")),
+    path("", include("livepark.fulfillment.urls")),
 ]

@@ -14,6 +14,10 @@ NAV = [
     ("registry:account_list", _("平台账号"), "account"),
     ("registry:room_list", _("直播间"), "room"),
     ("registry:calendar", _("预订日历"), "booking"),
+    ("fulfillment:qc_workbench", _("质检"), "lot"),
+    ("fulfillment:stock", _("库存"), "stock"),
+    ("fulfillment:orders", _("订单"), "order"),
+    ("fulfillment:supplier", _("工厂反馈"), "product"),
 ]
 
 

@@ -9,7 +9,7 @@ from ninja.pagination import paginate
 
 from livepark.core.counting import CachedCountPagination
 from livepark.core.schemas import ErrorOut, LocalDateTime
-from livepark.fulfillment import feedback, order_import, orders, selectors, services
+from livepark.fulfillment import feedback, order_import, orders, selectors, services, stock_import
 
 router = Router(tags=["fulfillment"])
 ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
@@ -136,6 +136,18 @@ def list_stock(
     request, warehouse_id: int | None = None, sku_id: int | None = None, batch_id: int | None = None
 ):
     return selectors.stock_list(request.user, warehouse_id=warehouse_id, sku_id=sku_id, batch_id=batch_id)
+
+
+@router.post(
+    "/stock/import", response={200: dict, 422: dict, **{k: v for k, v in ERRORS.items() if k != 422}}
+)
+def import_stock(request, file: File[UploadedFile]):
+    """Apply a CSV/xlsx of stock moves (类型, 条码, 批号, 仓库编码, 数量) all or nothing, through the QC gate."""
+    report = stock_import.import_stock_moves(file.read(), file.name or "moves.csv", actor=request.user)
+    if report["ok"]:
+        return Status(200, report)
+    detail = report["file_error"] or f"{len(report['errors'])} 行有误，未导入 / nothing applied"
+    return Status(422, report | {"detail": detail, "code": "import_rejected", "fields": {}})
 
 
 MoveKindIn = Literal[

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 
 from livepark.core.scoping import get_scoped, require_right
 from livepark.fulfillment.models import InspectionLot, Order, Shipment, StockBalance, StockMove, Warehouse
@@ -84,3 +84,13 @@ def shipment_list(user, *, q: str | None = None, carrier: str | None = None) -> 
     if carrier:
         qs = qs.filter(carrier=carrier)
     return qs
+
+
+def stock_overview(user, *, warehouse_id: int | None = None, q: str | None = None):
+    """Balances with value at cost and age in days, for the stock page (largest value first)."""
+    qs = stock_list(user, warehouse_id=warehouse_id).select_related("batch__sku__product", "warehouse")
+    if q:
+        qs = qs.filter(
+            Q(batch__sku__barcode=q) | Q(batch__sku__product__name__icontains=q) | Q(batch__batch_no=q)
+        )
+    return qs.annotate(value_fen=F("on_hand") * F("batch__sku__cost_fen")).order_by("-value_fen", "pk")

@@ -11,8 +11,8 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from livepark.core.db import PostgresExclusionConstraint, TsTzRange
-from livepark.core.roles import Role
 from livepark.core.models import Timestamped
+from livepark.core.roles import Role
 from livepark.core.scoping import NOTHING
 from livepark.registry.choices import (
     AnchorLevel,

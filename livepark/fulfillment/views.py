@@ -1,0 +1,167 @@
+"""Pages: the QC workbench and certificates, stock, orders and shipments, the supplier's feedback page."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from livepark.core.errors import ServiceError
+from livepark.core.pages import list_page, page_errors
+from livepark.core.roles import has_right
+from livepark.core.scoping import require_right
+from livepark.fulfillment import feedback, selectors, services
+from livepark.fulfillment.models import Carrier, LotStatus, OrderStatus
+
+
+@login_required
+@page_errors
+def qc_workbench(request, pk: int | None = None):
+    """The queue of pending lots beside the entry form of the chosen one (keyboard: type, Tab, Enter)."""
+    require_right(request.user, "lot", "view")
+    queue = selectors.lot_list(request.user, status=LotStatus.PENDING).order_by("created_at")[:100]
+    lot = selectors.lot_get(request.user, pk) if pk else (queue[0] if queue else None)
+    error = None
+    if request.method == "POST" and lot is not None:
+        try:
+            defects = {c: int(request.POST.get(c, "")) for c in services.DEFECT_CLASSES}
+        except ValueError:
+            error = _("缺陷数须为整数")
+        else:
+            units = None
+            if lot.qc_mode == "per_unit":
+                failed = set(request.POST.getlist("failed_unit"))
+                units = [str(i) not in failed for i in range(1, lot.lot_size + 1)]
+            try:
+                lot = services.lot_record(
+                    actor=request.user,
+                    pk=lot.pk,
+                    defects=defects,
+                    unit_results=units,
+                    notes=request.POST.get("notes", ""),
+                )
+            except ServiceError as exc:
+                if exc.status in (403, 404):
+                    raise
+                error = exc.detail
+            else:
+                messages.success(
+                    request,
+                    _("已判定：%(v)s，证书 %(c)s") % {"v": lot.get_status_display(), "c": lot.certificate_no},
+                )
+                return redirect("fulfillment:qc_workbench")
+    recent = selectors.lot_list(request.user).exclude(status=LotStatus.PENDING)[:15]
+    return render(
+        request,
+        "fulfillment/qc_workbench.html",
+        {
+            "queue": queue,
+            "lot": lot,
+            "recent": recent,
+            "error": error,
+            "classes": services.DEFECT_CLASSES,
+            "can_record": has_right(request.user, "lot", "change"),
+            "units": range(1, lot.lot_size + 1) if lot and lot.qc_mode == "per_unit" else (),
+        },
+        status=422 if error else 200,
+    )
+
+
+@login_required
+@page_errors
+def certificate(request, pk: int):
+    """A numbered inspection certificate that prints cleanly."""
+    lot = selectors.lot_get(request.user, pk)
+    return render(request, "fulfillment/certificate.html", {"lot": lot, "now": timezone.now()})
+
+
+@login_required
+@page_errors
+def stock(request):
+    """Stock per warehouse and product: on hand, reserved, picked, available, value at cost, age."""
+    require_right(request.user, "stock", "view")
+    wh = request.GET.get("warehouse") or None
+    qs = selectors.stock_overview(
+        request.user, warehouse_id=int(wh) if wh and wh.isdigit() else None, q=request.GET.get("q")
+    )
+    return list_page(
+        request,
+        qs,
+        template="fulfillment/stock.html",
+        partial="fulfillment/_stock_table.html",
+        context={
+            "warehouses": selectors.warehouse_list(request.user),
+            "f": {"warehouse": wh, "q": request.GET.get("q", "")},
+            "today": timezone.now(),
+            "can_move": has_right(request.user, "stock", "change"),
+        },
+    )
+
+
+@login_required
+@require_POST
+@page_errors
+def stock_move(request):
+    """The stock page's move form (reserve, pick, ship, …): the same service and gate as the API."""
+    try:
+        services.stock_move(
+            actor=request.user,
+            kind=request.POST.get("kind", ""),
+            batch_id=int(request.POST.get("batch_id", "0") or 0),
+            warehouse_id=int(request.POST.get("warehouse_id", "0") or 0),
+            quantity=int(request.POST.get("quantity", "0") or 0),
+            reference=request.POST.get("reference", ""),
+        )
+    except ValueError:
+        messages.error(request, _("数量须为整数"))
+    except ServiceError as exc:
+        if exc.status in (403,):
+            raise
+        messages.error(request, exc.detail)
+        return render(request, "fulfillment/move_refused.html", {"detail": exc.detail}, status=exc.status)
+    else:
+        messages.success(request, _("库存已更新"))
+    return redirect("fulfillment:stock")
+
+
+@login_required
+@page_errors
+def orders(request):
+    """Orders with search by number and filters."""
+    f = {k: request.GET.get(k) or None for k in ("q", "status", "platform")}
+    return list_page(
+        request,
+        selectors.order_list(request.user, **f).select_related("shop"),
+        template="fulfillment/orders.html",
+        partial="fulfillment/_orders_table.html",
+        context={"f": f, "statuses": OrderStatus.choices},
+    )
+
+
+@login_required
+@page_errors
+def shipments(request):
+    """Shipments with search by waybill or order number."""
+    f = {k: request.GET.get(k) or None for k in ("q", "carrier")}
+    return list_page(
+        request,
+        selectors.shipment_list(request.user, **f),
+        template="fulfillment/shipments.html",
+        partial="fulfillment/_shipments_table.html",
+        context={"f": f, "carriers": Carrier.choices},
+    )
+
+
+@login_required
+@page_errors
+def supplier(request):
+    """The supplier's own page: sales per day, stock cover, stock-outs, return reasons, what to make next."""
+    rows = feedback.product_feedback(request.user)
+    chart = {
+        "days": [d for d, _ in rows[0].daily_sales] if rows else [],
+        "series": [{"name": r.product_name, "data": [u for _, u in r.daily_sales]} for r in rows[:8]],
+    }
+    return render(request, "fulfillment/supplier.html", {"rows": rows, "chart": chart})
