@@ -12,6 +12,8 @@ from livepark.catalog.api import router as catalog_router
 from livepark.core.api_auth import API_AUTH
 from livepark.core.errors import ServiceError
 from livepark.fulfillment.api import router as fulfillment_router
+from livepark.live.api import events_router
+from livepark.live.api import router as live_router
 from livepark.registry.api import router as registry_router
 
 api = NinjaAPI(
@@ -71,3 +73,5 @@ def http_error(request, exc: HttpError):
 api.add_router("/registry/", registry_router)
 api.add_router("/catalog/", catalog_router)
 api.add_router("/fulfillment/", fulfillment_router)
+api.add_router("/live/", live_router)
+api.add_router("/", events_router)

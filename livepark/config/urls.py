@@ -16,4 +16,5 @@ urlpatterns = [
     path("", include("livepark.core.urls")),
     path("registry/", include("livepark.registry.urls")),
     path("", include("livepark.fulfillment.urls")),
+    path("live/", include("livepark.live.urls")),
 ]
