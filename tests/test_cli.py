@@ -74,9 +74,23 @@ def test_demo_is_deterministic_and_idempotent(home):
         and first["counts"]["anchors"] == 40
         and first["counts"]["rooms"] == 8
     )
-    assert first["counts"]["users"] == 7
+    assert first["counts"]["users"] == 8
+    assert (
+        first["counts"]["products"] == 19 and first["counts"]["skus"] == 34 and first["counts"]["lots"] == 68
+    )
+    assert 0 < first["counts"]["returns"] < first["counts"]["shipments"] <= first["counts"]["orders"] <= 60
     out = run(home, "demo", "--scale", "small").stdout
-    for login in ("admin", "owner", "staff", "anchor", "bank", "broker", "inspector", "livepark-demo"):
+    for login in (
+        "admin",
+        "owner",
+        "staff",
+        "anchor",
+        "bank",
+        "broker",
+        "inspector",
+        "factory",
+        "livepark-demo",
+    ):
         assert login in out
 
 

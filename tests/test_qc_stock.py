@@ -536,3 +536,28 @@ def test_goods_pages_by_role(park, goods, path, expect):
         assert r.status_code == status, (path, user)
         if path == "/stock/" and status == 200:
             assert ("B001" in r.content.decode()) == (user in ("admin", "qc", "owner_b")), user
+
+
+@pytest.mark.django_db
+def test_supplier_pass_rates(park, goods):
+    for i, major in enumerate([0, 2, 0]):
+        batch = catalog.batch_create(
+            actor=goods["admin"],
+            data={
+                "sku_id": goods["sku"].pk,
+                "batch_no": f"P{i}",
+                "production_date": dt.date(2026, 11, 2),
+                "quantity": 500,
+            },
+        )
+        lot = fulfillment.lot_open(
+            actor=goods["inspector"], data={"batch_id": batch.pk, "warehouse_id": goods["wh"].pk}
+        )
+        fulfillment.lot_record(
+            actor=goods["inspector"], pk=lot.pk, defects={"critical": 0, "major": major, "minor": 0}
+        )
+    rows = Api(park.tokens["owner_b"]).get("/fulfillment/qc/pass-rates").json()
+    assert [(r["supplier_id"], r["lots"], r["passed"], r["pass_rate"]) for r in rows] == [
+        (park.brand_b.pk, 3, 2, 0.6667)
+    ]
+    assert Api(park.tokens["owner_a"]).get("/fulfillment/qc/pass-rates").json() == []

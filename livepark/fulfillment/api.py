@@ -130,6 +130,13 @@ def record_lot(request, pk: int, payload: LotResultIn):
     )
 
 
+@router.get(
+    "/qc/pass-rates", response={200: list[dict], **ERRORS}, summary="Supplier QC pass rates per period"
+)
+def pass_rates(request, period: Literal["month", "week"] = "month", supplier_id: int | None = None):
+    return selectors.supplier_pass_rates(request.user, period=period, supplier_id=supplier_id)
+
+
 @router.get("/stock", response=list[BalanceOut])
 @paginate(Pagination)
 def list_stock(

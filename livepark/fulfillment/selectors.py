@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
+from django.db.models.functions import TruncMonth, TruncWeek
+from django.utils import timezone
 
 from livepark.core.scoping import get_scoped, require_right
 from livepark.fulfillment.models import InspectionLot, Order, Shipment, StockBalance, StockMove, Warehouse
@@ -94,3 +96,28 @@ def stock_overview(user, *, warehouse_id: int | None = None, q: str | None = Non
             Q(batch__sku__barcode=q) | Q(batch__sku__product__name__icontains=q) | Q(batch__batch_no=q)
         )
     return qs.annotate(value_fen=F("on_hand") * F("batch__sku__cost_fen")).order_by("-value_fen", "pk")
+
+
+def supplier_pass_rates(user, *, period: str = "month", supplier_id: int | None = None) -> list[dict]:
+    """QC pass rate per supplier and period (`month` or `week`, Asia/Shanghai) over decided lots."""
+    trunc = {"month": TruncMonth, "week": TruncWeek}[period]
+    qs = lot_list(user).exclude(status="pending").filter(decided_at__isnull=False)
+    if supplier_id:
+        qs = qs.filter(batch__sku__product__supplier_id=supplier_id)
+    rows = (
+        qs.annotate(period=trunc("decided_at", tzinfo=timezone.get_current_timezone()))
+        .values("period", "batch__sku__product__supplier_id", "batch__sku__product__supplier__name")
+        .annotate(lots=Count("id"), passed=Count("id", filter=Q(status="passed")))
+        .order_by("-period", "batch__sku__product__supplier__name")
+    )
+    return [
+        {
+            "period": r["period"].date().isoformat(),
+            "supplier_id": r["batch__sku__product__supplier_id"],
+            "supplier": r["batch__sku__product__supplier__name"],
+            "lots": r["lots"],
+            "passed": r["passed"],
+            "pass_rate": round(r["passed"] / r["lots"], 4),
+        }
+        for r in rows
+    ]

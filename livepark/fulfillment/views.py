@@ -164,4 +164,5 @@ def supplier(request):
         "days": [d for d, _ in rows[0].daily_sales] if rows else [],
         "series": [{"name": r.product_name, "data": [u for _, u in r.daily_sales]} for r in rows[:8]],
     }
-    return render(request, "fulfillment/supplier.html", {"rows": rows, "chart": chart})
+    rates = selectors.supplier_pass_rates(request.user)[:24] if has_right(request.user, "lot", "view") else []
+    return render(request, "fulfillment/supplier.html", {"rows": rows, "chart": chart, "rates": rates})

@@ -1,4 +1,7 @@
-"""`livepark demo [--scale small|base|town] [--seed N]`: load the demo park and print the logins."""
+"""`livepark demo [--scale small|base|town] [--seed N]`: load the demo park and print the logins.
+
+It lives in the dashboard app because it spans every app: the registry first, then the goods.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +12,8 @@ from django.core.management.base import BaseCommand
 from rich.console import Console
 from rich.progress import Progress
 
+from livepark.core.models import User
+from livepark.fulfillment.demo import DEMO_SUPPLIER_USER, build_goods_demo
 from livepark.registry.demo import DEMO_PASSWORD, DEMO_USERS, SCALES, build_demo
 
 
@@ -30,6 +35,9 @@ class Command(BaseCommand):
                 progress.update(task, description=f"{step}", completed=done, total=total)
 
             counts = build_demo(scale, seed, report)
+            progress.update(task, description="goods")
+            counts |= build_goods_demo(scale, seed)
+            counts["users"] = User.objects.count()
         elapsed = round(time.monotonic() - started, 1)
         if json:
             self.stdout.write(_json({"scale": scale, "seed": seed, "seconds": elapsed, "counts": counts}))
@@ -41,6 +49,7 @@ class Command(BaseCommand):
         self.stdout.write(f"登录 / logins (password for all: {DEMO_PASSWORD}):")
         for username, role, label in DEMO_USERS:
             self.stdout.write(f"  {username:<10} {role.value:<17} {label}")
+        self.stdout.write(f"  {DEMO_SUPPLIER_USER[0]:<10} {'enterprise_owner':<17} {DEMO_SUPPLIER_USER[1]}")
 
 
 def _json(obj) -> str:
