@@ -561,3 +561,24 @@ def test_supplier_pass_rates(park, goods):
         (park.brand_b.pk, 3, 2, 0.6667)
     ]
     assert Api(park.tokens["owner_a"]).get("/fulfillment/qc/pass-rates").json() == []
+
+
+@pytest.mark.django_db
+def test_inspector_records_results_but_cannot_edit_products(park, goods):
+    qc = Api(goods["qc_token"])
+    pid = goods["product"].pk
+    before = AuditLog.objects.count()
+    assert qc.patch(f"/catalog/products/{pid}", {"name": "改名"}).status_code == 403
+    assert (
+        qc.post("/catalog/products", {"category_id": goods["product"].category_id, "name": "x"}).status_code
+        == 403
+    )
+    assert (
+        qc.post(
+            "/fulfillment/stock/receive",
+            {"batch_id": goods["batch"].pk, "warehouse_id": goods["wh"].pk, "quantity": 1},
+        ).status_code
+        == 403
+    )
+    assert AuditLog.objects.count() == before
+    assert qc.get(f"/catalog/products/{pid}").status_code == 200

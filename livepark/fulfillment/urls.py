@@ -10,6 +10,7 @@ urlpatterns = [
     path("stock/", views.stock, name="stock"),
     path("stock/move/", views.stock_move, name="stock_move"),
     path("orders/", views.orders, name="orders"),
+    path("orders/<int:pk>/", views.order_detail, name="order_detail"),
     path("shipments/", views.shipments, name="shipments"),
     path("supplier/", views.supplier, name="supplier"),
 ]

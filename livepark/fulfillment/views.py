@@ -14,6 +14,7 @@ from livepark.core.pages import list_page, page_errors
 from livepark.core.roles import has_right
 from livepark.core.scoping import require_right
 from livepark.fulfillment import feedback, selectors, services
+from livepark.fulfillment import orders as orders_service
 from livepark.fulfillment.models import Carrier, LotStatus, OrderStatus
 
 
@@ -166,3 +167,51 @@ def supplier(request):
     }
     rates = selectors.supplier_pass_rates(request.user)[:24] if has_right(request.user, "lot", "view") else []
     return render(request, "fulfillment/supplier.html", {"rows": rows, "chart": chart, "rates": rates})
+
+
+@login_required
+@page_errors
+def order_detail(request, pk: int):
+    """One order: lines, allocation, shipping and returns, with the next step's form."""
+    order = selectors.order_get(request.user, pk)
+    error = None
+    if request.method == "POST":
+        step = request.POST.get("step")
+        try:
+            if step == "allocate":
+                orders_service.order_allocate(
+                    actor=request.user, pk=pk, warehouse_id=int(request.POST.get("warehouse_id") or 0)
+                )
+            elif step == "pick":
+                orders_service.order_pick(actor=request.user, pk=pk)
+            elif step == "ship":
+                orders_service.shipment_create(
+                    actor=request.user,
+                    pk=pk,
+                    carrier=request.POST.get("carrier", ""),
+                    waybill_no=request.POST.get("waybill_no", ""),
+                )
+            else:
+                error = _("未知操作")
+        except ServiceError as exc:
+            if exc.status in (403, 404):
+                raise
+            error = exc.detail
+        if error is None:
+            messages.success(request, _("订单已更新"))
+            return redirect("fulfillment:order_detail", pk=pk)
+        order = selectors.order_get(request.user, pk)
+    return render(
+        request,
+        "fulfillment/order_detail.html",
+        {
+            "order": order,
+            "lines": order.lines.select_related("sku__product").prefetch_related("allocations__batch"),
+            "shipments": order.shipments.prefetch_related("events"),
+            "warehouses": selectors.warehouse_list(request.user),
+            "carriers": Carrier.choices,
+            "error": error,
+            "can_change": has_right(request.user, "order", "change"),
+        },
+        status=409 if error else 200,
+    )
