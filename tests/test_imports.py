@@ -196,3 +196,62 @@ def test_cli_import_reports_json_and_exit_code(park, tmp_path, capsys):
     path.write_bytes(xlsx([ENT_HEADER, ["命令行有限公司", make_uscc(220), "brand", "330102", "food", ""]]))
     call_command("import", "enterprises", str(path), "--json")
     assert json.loads(capsys.readouterr().out)["created"] == 1
+
+
+def test_catalog_sku_import_through_the_admin(park):
+    from livepark.catalog import services as catalog
+    from livepark.catalog.models import SKU, Product
+
+    catalog.category_create(actor=park.users["admin"], data={"name": "服装"})
+    header = [
+        "供应商信用代码",
+        "类目",
+        "品牌",
+        "商品名称",
+        "规格",
+        "条码",
+        "单位",
+        "标价（元）",
+        "成本（元）",
+        "HS编码",
+    ]
+    good = xlsx(
+        [
+            header,
+            [park.brand_b.uscc, "服装", "乙", "真丝衬衫", "S", "6901234567892", "件", "199.00", "80", ""],
+            [
+                park.brand_b.uscc,
+                "服装",
+                "乙",
+                "真丝衬衫",
+                "M",
+                "6901234567885",
+                "件",
+                "199",
+                "80.5",
+                "6206100000",
+            ],
+        ]
+    )
+    bad = xlsx(
+        [
+            header,
+            [park.brand_b.uscc, "服装", "乙", "棉衬衫", "S", "6901234567878", "件", "19.999", "8", ""],
+            ["91330102000000001X", "服装", "乙", "棉衬衫", "M", "6901234567861", "件", "19", "8", ""],
+            [park.brand_b.uscc, "鞋", "乙", "棉衬衫", "L", "1234567890123", "件", "19", "8", ""],
+        ]
+    )
+    client = Client()
+    assert client.login(username="admin", password=PASSWORD)
+    r = client.post("/admin/catalog/sku/import-xlsx/", {"file": io.BytesIO(bad)})
+    assert r.status_code == 422
+    assert (Product.objects.count(), SKU.objects.count()) == (0, 0)
+    text = r.content.decode()
+    assert "list_price" in text and "supplier_uscc" in text and "category" in text
+    r = client.post("/admin/catalog/sku/import-xlsx/", {"file": io.BytesIO(good)})
+    assert r.status_code == 200 and "import-ok" in r.content.decode()
+    assert Product.objects.get().name == "真丝衬衫"
+    assert sorted(SKU.objects.values_list("spec", "list_price_fen", "cost_fen")) == [
+        ("M", 19900, 8050),
+        ("S", 19900, 8000),
+    ]

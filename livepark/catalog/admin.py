@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import admin
 
 from livepark.catalog import services
+from livepark.catalog.imports import COLUMNS, import_skus_xlsx
 from livepark.catalog.models import SKU, Category, Product, ProductBatch
 from livepark.core.admin import ServiceAdmin
 
@@ -49,6 +50,16 @@ class ProductAdmin(ServiceAdmin):
 
 @admin.register(SKU)
 class SKUAdmin(CreateOnly):
+    """SKUs (with their products) also come in by xlsx: 从 xlsx 导入, all or nothing."""
+
+    change_list_template = "admin/change_list_import.html"
+
+    def import_xlsx(self, data: bytes, actor):
+        return import_skus_xlsx(data, actor=actor)
+
+    def import_headers(self) -> list[str]:
+        return [h for h, _ in COLUMNS]
+
     create_service = services.sku_create
     service_fields = ("product", "spec", "barcode", "unit", "list_price_fen", "cost_fen", "weight_g")
     list_display = ("barcode", "product", "spec", "list_price_fen", "cost_fen")

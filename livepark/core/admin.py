@@ -5,7 +5,10 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.shortcuts import render
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportActionMixin
 
@@ -155,3 +158,43 @@ class ServiceAdmin(ParkAdminOnly, ExportActionMixin, admin.ModelAdmin):
                 except ServiceError as exc:
                     self.message_user(request, f"{obj}: {exc.detail}", messages.ERROR)
         self.message_user(request, _("已归档 %(n)d 条") % {"n": done})
+
+    # --- xlsx import (all or nothing): subclasses provide `import_xlsx` and `import_headers` ------------------
+
+    def import_xlsx(self, data: bytes, actor):
+        """Import `data`; None when this admin has no import."""
+        return None
+
+    def import_headers(self) -> list[str]:
+        """The column headers the import reads."""
+        return []
+
+    def get_urls(self):
+        urls = super().get_urls()
+        if not self.import_headers():
+            return urls
+        info = self.model._meta.app_label, self.model._meta.model_name
+        view = self.admin_site.admin_view(self.import_view)
+        return [path("import-xlsx/", view, name=f"{info[0]}_{info[1]}_import_xlsx"), *urls]
+
+    def import_view(self, request):
+        """Upload an xlsx; show the row-by-row report; nothing is written unless every row is valid."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = XlsxUploadForm(request.POST or None, request.FILES or None)
+        report = None
+        if request.method == "POST" and form.is_valid():
+            report = self.import_xlsx(form.cleaned_data["file"].read(), request.user)
+        ctx = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "form": form,
+            "report": report,
+            "headers": self.import_headers(),
+            "title": _("从 xlsx 导入"),
+        }
+        return render(request, "admin/import_xlsx.html", ctx, status=422 if report and not report.ok else 200)
+
+
+class XlsxUploadForm(forms.Form):
+    file = forms.FileField(label=_("xlsx 文件"))

@@ -68,6 +68,13 @@ RIGHTS: dict[tuple[str, str], frozenset[Role]] = {
     ("order", "view"): frozenset({R.PARK_ADMIN, R.ENTERPRISE_OWNER, R.ENTERPRISE_STAFF, R.ANCHOR}),
     ("order", "create"): frozenset({R.PARK_ADMIN, R.ENTERPRISE_OWNER, R.ENTERPRISE_STAFF}),
     ("order", "change"): frozenset({R.PARK_ADMIN, R.ENTERPRISE_OWNER, R.ENTERPRISE_STAFF}),
+    # Live sessions: "operate" is start/end (the anchor goes live itself); "change" edits the plan and the
+    # run-of-show. Events may be written by whoever may change the session (see livepark/live/services.py).
+    ("session", "view"): frozenset({R.PARK_ADMIN, R.ENTERPRISE_OWNER, R.ENTERPRISE_STAFF, R.ANCHOR}),
+    ("session", "create"): frozenset({R.PARK_ADMIN, R.ENTERPRISE_OWNER, R.ENTERPRISE_STAFF}),
+    ("session", "change"): frozenset({R.PARK_ADMIN, R.ENTERPRISE_OWNER, R.ENTERPRISE_STAFF}),
+    ("session", "operate"): frozenset({R.PARK_ADMIN, R.ENTERPRISE_OWNER, R.ENTERPRISE_STAFF, R.ANCHOR}),
+    ("event", "create"): frozenset({R.PARK_ADMIN, R.ENTERPRISE_OWNER, R.ENTERPRISE_STAFF}),
     ("audit", "view"): frozenset({R.PARK_ADMIN}),
     ("user", "create"): frozenset({R.PARK_ADMIN}),
 }

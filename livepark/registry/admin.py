@@ -7,9 +7,6 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied
-from django.shortcuts import render
-from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from import_export import fields, resources, widgets
 
@@ -57,42 +54,16 @@ AccountResource = _resource(
 )
 
 
-class XlsxUploadForm(forms.Form):
-    file = forms.FileField(label=_("xlsx 文件"))
-
-
 class ServiceAdmin(core_admin.ServiceAdmin):
-    """The registry's admin: the service admin plus the all-or-nothing xlsx import of `registry.imports`."""
+    """The registry's admin: the service admin whose xlsx import is `registry.imports` for its `import_kind`."""
 
     import_kind: str | None = None
 
-    def get_urls(self):
-        urls = super().get_urls()
-        if not self.import_kind:
-            return urls
-        info = self.model._meta.app_label, self.model._meta.model_name
-        view = self.admin_site.admin_view(self.import_view)
-        return [path("import-xlsx/", view, name=f"{info[0]}_{info[1]}_import_xlsx"), *urls]
+    def import_xlsx(self, data: bytes, actor):
+        return import_xlsx(self.import_kind, data, actor=actor) if self.import_kind else None
 
-    def import_view(self, request):
-        """Upload an xlsx; show the row-by-row report; nothing is written unless every row is valid."""
-        if not self.has_add_permission(request):
-            raise PermissionDenied
-        form = XlsxUploadForm(request.POST or None, request.FILES or None)
-        report = None
-        if request.method == "POST" and form.is_valid():
-            report = import_xlsx(self.import_kind, form.cleaned_data["file"].read(), actor=request.user)
-        ctx = {
-            **self.admin_site.each_context(request),
-            "opts": self.model._meta,
-            "form": form,
-            "report": report,
-            "headers": [h for h, _ in COLUMNS[self.import_kind]],
-            "title": _("从 xlsx 导入"),
-        }
-        return render(
-            request, "admin/registry/import_xlsx.html", ctx, status=422 if report and not report.ok else 200
-        )
+    def import_headers(self) -> list[str]:
+        return [h for h, _ in COLUMNS[self.import_kind]] if self.import_kind else []
 
 
 @admin.register(Enterprise)
@@ -107,7 +78,7 @@ class EnterpriseAdmin(ServiceAdmin):
     search_fields = ("name", "uscc", "contact_name")
     readonly_fields = ("region_name", "contact_phone_masked", "created_at", "updated_at", "archived_at")
     exclude = ("contact_phone_enc",)
-    change_list_template = "admin/registry/change_list_import.html"
+    change_list_template = "admin/change_list_import.html"
 
 
 class AnchorAdminForm(forms.ModelForm):
@@ -142,7 +113,7 @@ class AnchorAdmin(ServiceAdmin):
     list_filter = ("mode", "level", "status")
     search_fields = ("stage_name", "real_name")
     readonly_fields = ("id_number_masked", "region_name", "created_at", "archived_at")
-    change_list_template = "admin/registry/change_list_import.html"
+    change_list_template = "admin/change_list_import.html"
 
 
 @admin.register(PlatformAccount)
@@ -165,7 +136,7 @@ class PlatformAccountAdmin(ServiceAdmin):
     search_fields = ("display_name", "account_id")
     raw_id_fields = ("owner_anchor", "owner_enterprise")
     readonly_fields = ("followers_at", "created_at", "archived_at")
-    change_list_template = "admin/registry/change_list_import.html"
+    change_list_template = "admin/change_list_import.html"
 
 
 @admin.register(LiveRoom)

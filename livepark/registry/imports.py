@@ -6,16 +6,11 @@ row imports nothing and the report lists every bad row and why.
 
 from __future__ import annotations
 
-import io
-import zipfile
-from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import transaction
-from openpyxl import load_workbook
-
-from livepark.core import audit, crypto
-from livepark.core.errors import Invalid, ServiceError
+from livepark.core import crypto
+from livepark.core.errors import Invalid
+from livepark.core.xlsx_import import ImportReport, import_rows, to_code
 from livepark.registry import services
 from livepark.registry.choices import (
     AnchorLevel,
@@ -27,8 +22,6 @@ from livepark.registry.choices import (
     Platform,
 )
 from livepark.registry.models import Anchor, Enterprise
-
-MAX_ROWS = 20_000
 
 #: kind -> [(header, field), ...]; the export writes the same headers so an export can be edited and re-imported.
 COLUMNS: dict[str, list[tuple[str, str]]] = {
@@ -82,90 +75,15 @@ _CHOICES = {
 _LIST_FIELDS = {"kinds", "categories"}
 
 
-@dataclass
-class RowError:
-    row: int  # spreadsheet row number (the header is row 1)
-    fields: dict[str, list[str]]
-
-
-@dataclass
-class ImportReport:
-    kind: str
-    rows: int = 0
-    created: int = 0
-    errors: list[RowError] = field(default_factory=list)
-    file_error: str = ""
-
-    @property
-    def ok(self) -> bool:
-        """True when the whole file was imported."""
-        return not self.errors and not self.file_error
-
-    def as_dict(self) -> dict[str, Any]:
-        """JSON-friendly report."""
-        return {
-            "kind": self.kind,
-            "ok": self.ok,
-            "rows": self.rows,
-            "created": self.created,
-            "file_error": self.file_error,
-            "errors": [{"row": e.row, "fields": e.fields} for e in self.errors],
-        }
-
-
-def _to_code(name: str, value: str) -> str:
-    choices = _CHOICES[name]
-    value = value.strip()
-    if value in choices.values:
-        return value
-    for code, label in choices.choices:
-        if value == str(label) or value.replace(" ", "") == str(label).replace(" ", ""):
-            return code
-    return value  # left as is: the service names the rule it breaks
-
-
-def _cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
-
-
-def read_rows(kind: str, data: bytes) -> tuple[list[dict[str, str]], str]:
-    """Parse the first sheet into dicts keyed by field name; returns (rows, file error)."""
-    try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        return [], f"不是有效的 xlsx 文件 / not a valid xlsx file ({type(exc).__name__})"
-    sheet = wb.worksheets[0]
-    rows = sheet.iter_rows(values_only=True)
-    header = [_cell(h) for h in next(rows, ())]
-    by_header = {h: f for h, f in COLUMNS[kind]} | {f: f for _, f in COLUMNS[kind]}
-    fields = [by_header.get(h) for h in header]
-    missing = REQUIRED[kind] - set(fields)
-    if missing:
-        names = [h for h, f in COLUMNS[kind] if f in missing]
-        return [], f"缺少列 / missing columns: {', '.join(names)}"
-    out = []
-    for values in rows:
-        if values is None or all(v in (None, "") for v in values):
-            continue
-        out.append({f: _cell(v) for f, v in zip(fields, values, strict=False) if f})
-        if len(out) > MAX_ROWS:
-            return [], f"超过 {MAX_ROWS} 行 / more than {MAX_ROWS} rows"
-    return out, ""
-
-
 def _service_data(kind: str, row: dict[str, str]) -> dict[str, Any]:
     data: dict[str, Any] = {}
     for name, value in row.items():
         if name in _LIST_FIELDS:
             parts = [p for p in value.replace("、", ",").replace("，", ",").split(",") if p.strip()]
-            data[name] = [_to_code(name, p) for p in parts]
+            data[name] = [to_code(_CHOICES[name], p) for p in parts]
         elif name in _CHOICES:
             if value:
-                data[name] = _to_code(name, value)
+                data[name] = to_code(_CHOICES[name], value)
         elif name == "followers":
             data[name] = int(value) if value.isdigit() else (0 if value == "" else value)
         else:
@@ -195,20 +113,6 @@ def _create(kind: str, actor, data: dict[str, Any]) -> None:
 
 def import_xlsx(kind: str, data: bytes, *, actor) -> ImportReport:
     """Import a workbook of `kind` (enterprises, anchors, accounts); nothing is written unless every row is valid."""
-    report = ImportReport(kind=kind)
-    rows, report.file_error = read_rows(kind, data)
-    if report.file_error:
-        return report
-    report.rows = len(rows)
-    with audit.channel("import"), transaction.atomic():
-        for number, row in enumerate(rows, start=2):
-            try:
-                with transaction.atomic():
-                    _create(kind, actor, _service_data(kind, row))
-                report.created += 1
-            except ServiceError as exc:
-                report.errors.append(RowError(number, exc.fields or {"__all__": [exc.detail]}))
-        if report.errors:
-            report.created = 0
-            transaction.set_rollback(True)
-    return report
+    return import_rows(
+        kind, COLUMNS[kind], REQUIRED[kind], data, lambda row: _create(kind, actor, _service_data(kind, row))
+    )

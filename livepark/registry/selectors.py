@@ -265,3 +265,12 @@ def room_occupancy(*, start: dt.datetime, days: int = 7, open_hours: int = 24) -
 def enterprise_exists(pk: int) -> bool:
     """Whether a live enterprise `pk` exists (for other apps' validation; reveals nothing else)."""
     return Enterprise.objects.filter(pk=pk, archived_at__isnull=True).exists()
+
+
+def enterprise_id_by_uscc(uscc: str) -> int | None:
+    """The id of the live enterprise with this USCC (imports name enterprises by USCC)."""
+    return (
+        Enterprise.objects.filter(uscc=uscc.strip().upper(), archived_at__isnull=True)
+        .values_list("pk", flat=True)
+        .first()
+    )
