@@ -142,3 +142,19 @@ def test_qc_plan_runs_without_django(home):
     out = run(home, "qc", "plan", "--lot-size", "1000", "--level", "II", "--aql", "1.0", "--json").stdout
     plan = json.loads(out)
     assert (plan["code_letter"], plan["sample_size"], plan["ac"], plan["re"]) == ("J", 80, 2, 3)
+
+
+def test_customs_commands_dispatch_to_the_engine(home):
+    shared = Path(__file__).resolve().parents[1].parent / "shared" / "ceb" / "samples" / "import"
+    ok = run(home, "customs", "validate", "--schema-only", str(shared / "CEB311Message.xml"))
+    assert json.loads(ok.stdout)["ok"] is True
+    checked = run(
+        home,
+        "customs",
+        "check",
+        *(str(shared / f"CEB{n}Message.xml") for n in (311, 411, 511, 621)),
+        check=False,
+    )
+    report = json.loads(checked.stdout)
+    assert checked.returncode == 1 and report["ok"] is False
+    assert {"document", "field", "values", "rule"} <= set(report["discrepancies"][0])
