@@ -11,6 +11,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from livepark.catalog.api import router as catalog_router
 from livepark.core.api_auth import API_AUTH
 from livepark.core.errors import ServiceError
+from livepark.crossborder.api import router as crossborder_router
 from livepark.fulfillment.api import router as fulfillment_router
 from livepark.live.api import events_router
 from livepark.live.api import router as live_router
@@ -73,5 +74,6 @@ def http_error(request, exc: HttpError):
 api.add_router("/registry/", registry_router)
 api.add_router("/catalog/", catalog_router)
 api.add_router("/fulfillment/", fulfillment_router)
+api.add_router("/crossborder/", crossborder_router)
 api.add_router("/live/", live_router)
 api.add_router("/", events_router)

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "livepark.registry",
     "livepark.catalog",
     "livepark.fulfillment",
+    "livepark.crossborder",
     "livepark.live",
     "livepark.dashboard",
     # After our apps: our `import` command (all-or-nothing through the services) wins over django-import-export's.

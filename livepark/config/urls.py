@@ -16,5 +16,6 @@ urlpatterns = [
     path("", include("livepark.core.urls")),
     path("registry/", include("livepark.registry.urls")),
     path("", include("livepark.fulfillment.urls")),
+    path("crossborder/", include("livepark.crossborder.urls")),
     path("live/", include("livepark.live.urls")),
 ]

@@ -75,6 +75,21 @@ RIGHTS: dict[tuple[str, str], frozenset[Role]] = {
     ("session", "change"): frozenset({R.PARK_ADMIN, R.ENTERPRISE_OWNER, R.ENTERPRISE_STAFF}),
     ("session", "operate"): frozenset({R.PARK_ADMIN, R.ENTERPRISE_OWNER, R.ENTERPRISE_STAFF, R.ANCHOR}),
     ("event", "create"): frozenset({R.PARK_ADMIN, R.ENTERPRISE_OWNER, R.ENTERPRISE_STAFF}),
+    # Cross-border (livepark/crossborder): customs registrations of parties and goods, declaration sets.
+    ("customs_registration", "view"): frozenset(
+        {R.PARK_ADMIN, R.ENTERPRISE_OWNER, R.ENTERPRISE_STAFF, R.CUSTOMS_BROKER}
+    ),
+    ("customs_registration", "create"): frozenset({R.PARK_ADMIN, R.ENTERPRISE_OWNER, R.ENTERPRISE_STAFF}),
+    ("customs_registration", "change"): frozenset({R.PARK_ADMIN, R.ENTERPRISE_OWNER, R.ENTERPRISE_STAFF}),
+    ("declaration", "view"): frozenset(
+        {R.PARK_ADMIN, R.ENTERPRISE_OWNER, R.ENTERPRISE_STAFF, R.CUSTOMS_BROKER}
+    ),
+    ("declaration", "create"): frozenset(
+        {R.PARK_ADMIN, R.ENTERPRISE_OWNER, R.ENTERPRISE_STAFF, R.CUSTOMS_BROKER}
+    ),
+    ("declaration", "change"): frozenset(
+        {R.PARK_ADMIN, R.ENTERPRISE_OWNER, R.ENTERPRISE_STAFF, R.CUSTOMS_BROKER}
+    ),
     ("audit", "view"): frozenset({R.PARK_ADMIN}),
     ("user", "create"): frozenset({R.PARK_ADMIN}),
 }
