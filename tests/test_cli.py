@@ -74,7 +74,7 @@ def test_demo_is_deterministic_and_idempotent(home):
         and first["counts"]["anchors"] == 40
         and first["counts"]["rooms"] == 8
     )
-    assert first["counts"]["users"] == 8
+    assert first["counts"]["users"] == 8 and first["counts"]["live_sessions"] == 10
     assert (
         first["counts"]["products"] == 19 and first["counts"]["skus"] == 34 and first["counts"]["lots"] == 68
     )

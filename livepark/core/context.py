@@ -14,10 +14,13 @@ NAV = [
     ("registry:account_list", _("平台账号"), "account"),
     ("registry:room_list", _("直播间"), "room"),
     ("registry:calendar", _("预订日历"), "booking"),
+    ("live:session_list", _("直播场次"), "session"),
+    ("live:anchor_overview", _("直播数据"), "session"),
     ("fulfillment:qc_workbench", _("质检"), "lot"),
     ("fulfillment:stock", _("库存"), "stock"),
     ("fulfillment:orders", _("订单"), "order"),
     ("fulfillment:supplier", _("工厂反馈"), "product"),
+    ("crossborder:queue", _("跨境申报"), "declaration"),
 ]
 
 

@@ -54,3 +54,9 @@ def shot():
         return path
 
     return save
+
+
+@pytest.fixture(autouse=True)
+def _private_event_store(settings, tmp_path):
+    """The demo writes live-room events under settings.HOME: keep each browser test's store to itself."""
+    settings.HOME = tmp_path

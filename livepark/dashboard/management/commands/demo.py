@@ -14,6 +14,7 @@ from rich.progress import Progress
 
 from livepark.core.models import User
 from livepark.fulfillment.demo import DEMO_SUPPLIER_USER, build_goods_demo
+from livepark.live.demo import build_live_demo
 from livepark.registry.demo import DEMO_PASSWORD, DEMO_USERS, SCALES, build_demo
 
 
@@ -37,6 +38,8 @@ class Command(BaseCommand):
             counts = build_demo(scale, seed, report)
             progress.update(task, description="goods")
             counts |= build_goods_demo(scale, seed)
+            # After the goods: the sessions' run-of-show uses the catalog's products.
+            counts |= build_live_demo(scale, seed, report)
             counts["users"] = User.objects.count()
         elapsed = round(time.monotonic() - started, 1)
         if json:
