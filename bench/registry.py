@@ -173,11 +173,8 @@ def write_results(table: str, args) -> None:
     section = (
         "## Registry: town scale, anchors list endpoint\n\n"
         f"`python bench/registry.py --requests {args.requests} --concurrency {args.concurrency}` on {machine}, "
-        f"{time.strftime('%Y-%m-%d')}. Queries: "
-        + ", ".join(f"`{q}`" for q in QUERIES)
-        + ".\n\n"
-        + table
-        + "\n"
+        f"{time.strftime('%Y-%m-%d')}. The town load is the whole demo command (registry, goods, live sessions). "
+        "Queries: " + ", ".join(f"`{q}`" for q in QUERIES) + ".\n\n" + table + "\n"
     )
     text = (
         RESULTS.read_text()
