@@ -1215,8 +1215,12 @@ def _any_per_set(n: int, owner: np.ndarray, flags: np.ndarray) -> np.ndarray:
 
 
 def _isin(values: _Str, allowed: Iterable[str]) -> np.ndarray:
-    pool = np.array(sorted(allowed), dtype=_STR)
-    return ~values.null & np.isin(values.v, pool)
+    # np.isin on StringDType compares the whole column once per allowed value (O(n × m): 28 min for a million
+    # sets against 37k registered goods). Hash each distinct value once instead.
+    pool = frozenset(allowed)
+    uniq, inverse = np.unique(values.v, return_inverse=True)
+    hit = np.fromiter((u in pool for u in uniq.tolist()), dtype=bool, count=len(uniq))
+    return ~values.null & hit[inverse.reshape(-1)]
 
 
 def _join(*parts: _Str) -> _Str:
