@@ -145,6 +145,10 @@ def import_orders(
     platform: str, data: bytes, filename: str, *, actor, shop_id: int | None = None
 ) -> OrderImportReport:
     """Import a platform's order export; any bad row imports nothing, and every bad row is reported."""
+    from livepark.fulfillment import bulk_import  # imports this module
+
+    if bulk_import.wants_bulk(data, filename):  # over 5,000 rows: the same rules, checked column-wise
+        return bulk_import.import_orders_bulk(platform, data, filename, actor=actor, shop_id=shop_id)
     report = OrderImportReport(platform=platform)
     mapping = MAPPINGS.get(platform)
     if mapping is None:
