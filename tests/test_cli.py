@@ -104,6 +104,7 @@ def test_createuser_validates_role_and_enterprise(home):
 
 
 def test_token_create_serve_and_revoke(home):
+    run(home, "demo", "--scale", "small", "--json")  # idempotent; this test may run on its own xdist worker
     token = run(home, "token", "create", "admin").stdout.strip().splitlines()[-1]
     assert token.startswith("lp_") and len(token) > 40
     port = free_port()
