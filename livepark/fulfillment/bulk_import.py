@@ -11,7 +11,7 @@ any size:
 2. Check column-wise (pyarrow.compute and numpy, no per-row Python): grouping by order number, money format,
    quantities, SKU barcodes (one query), payment time, consignee, per-order sums and paid = goods + freight −
    discount. These fast checks accept a strict subset of what the per-order rules accept, with identical values.
-3. An order the fast checks do not accept goes through the per-order code itself (`_order_body`, the right, then
+3. An order the fast checks do not accept goes through the per-order code itself (`order_body`, the right, then
    `clean_order`, as `import_orders` → `order_create` does), so every reported error is word for word the same
    and odd but valid input (`¥1,299.00`, a phone written with spaces, a time with an offset) is taken exactly as
    the per-order path takes it. The first fast-checked order goes that way too: the shop rule does not depend on
@@ -62,7 +62,7 @@ from livepark.core.models import AuditLog
 from livepark.core.money import MoneyFormatError
 from livepark.core.scoping import require_right
 from livepark.fulfillment.models import Order, OrderLine
-from livepark.fulfillment.order_import import MAPPINGS, OPTIONAL, OrderImportReport, _order_body, read_table
+from livepark.fulfillment.order_import import MAPPINGS, OPTIONAL, OrderImportReport, order_body, read_table
 from livepark.fulfillment.orders import clean_order
 from livepark.fulfillment.services import GROUP
 
@@ -347,7 +347,7 @@ def _per_order(
     """One order through import_orders' and order_create's own checks: ((fields, lines), None) or (None, errors)."""
     row_errors: dict[str, list[str]] = {}
     try:
-        body = _order_body(platform, mapping, order_no, members, skus, row_errors, shop_id)
+        body = order_body(platform, mapping, order_no, members, skus, row_errors, shop_id)
     except (MoneyFormatError, ValueError) as exc:
         row_errors.setdefault("row", []).append(str(exc))
     if row_errors:

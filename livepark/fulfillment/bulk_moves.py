@@ -32,7 +32,7 @@ from livepark.core.errors import Conflict, FieldErrors, ServiceError
 from livepark.core.scoping import require_right
 from livepark.fulfillment.bulk_import import insert_rows
 from livepark.fulfillment.models import MoveKind, StockBalance, StockMove, Warehouse
-from livepark.fulfillment.services import BUCKET_NAMES, MOVES, gate_allowance
+from livepark.fulfillment.services import MOVES, gate_allowance, over_allowance, short_of
 
 _CHUNK = 5_000  # ids per IN list (SQLite's bound-parameter limit)
 _LEDGER_COLUMNS = (
@@ -210,23 +210,6 @@ def _refusal(index: int, exc: ServiceError) -> dict[str, Any]:
     return {"index": index, "code": exc.code, "detail": exc.detail, "fields": exc.fields}
 
 
-# stock_move's two refusals, in its words (the tests compare them with stock_move's own).
-def _over_allowance(allowance: int, committed: int) -> Conflict:
-    return Conflict(
-        f"仅 {allowance} 件通过逐件检验 / only {allowance} units passed per-unit inspection",
-        fields={"quantity": [f"at most {max(allowance - committed, 0)} more units passed QC"]},
-        code="qc_gate",
-    )
-
-
-def _short(source: str, have: int) -> Conflict:
-    return Conflict(
-        f"{BUCKET_NAMES[source]} 数量不足：{have} / not enough {source} stock: {have}",
-        fields={"quantity": [f"exceeds {source} {have}"]},
-        code="insufficient_stock",
-    )
-
-
 def _replay(todo, ok, locked, gates, report, actor) -> tuple[list[tuple], set[tuple[int, int]]]:
     """Apply the movements in order to the locked balances; returns the ledger rows and the pairs received."""
     at = connection.ops.adapt_datetimefield_value(timezone.now())
@@ -251,12 +234,12 @@ def _replay(todo, ok, locked, gates, report, actor) -> tuple[list[tuple], set[tu
                 # Per-unit lots: what is reserved or picked already counts against the units that passed.
                 committed = bal[2] + bal[3] if m.kind == MoveKind.RESERVE else 0
                 if q + committed > allowance:
-                    report.errors.append(_refusal(i, _over_allowance(allowance, committed)))
+                    report.errors.append(_refusal(i, over_allowance(allowance, committed)))
                     continue
         if source is not None:
             have = {"available": bal[1] - bal[2] - bal[3], "reserved": bal[2], "picked": bal[3]}[source]
             if q > have:
-                report.errors.append(_refusal(i, _short(source, have)))
+                report.errors.append(_refusal(i, short_of(source, have)))
                 continue
         bal[1] += d_on * q
         bal[2] += d_res * q

@@ -179,7 +179,7 @@ def import_orders(
             first_row_no = members[0][0]
             row_errors: dict[str, list[str]] = {}
             try:
-                body = _order_body(platform, mapping, order_no, members, skus, row_errors, shop_id)
+                body = order_body(platform, mapping, order_no, members, skus, row_errors, shop_id)
             except (MoneyFormatError, ValueError) as exc:
                 row_errors.setdefault("row", []).append(str(exc))
             if row_errors:
@@ -200,7 +200,8 @@ def import_orders(
     return report
 
 
-def _order_body(platform, mapping, order_no, members, skus, errors, shop_id) -> dict[str, Any]:
+def order_body(platform, mapping, order_no, members, skus, errors, shop_id) -> dict[str, Any]:
+    """The `order_create` payload of one order's rows; notes each bad cell in `errors` (shared with the bulk path)."""
     first = members[0][1]
 
     def money(row: dict[str, str], key: str, where: str) -> int:

@@ -211,6 +211,24 @@ MOVES: dict[str, tuple[tuple[int, int, int], str | None, bool]] = {
 BUCKET_NAMES = {"available": "可用 / available", "reserved": "已预留 / reserved", "picked": "已拣货 / picked"}
 
 
+def over_allowance(allowance: int, committed: int) -> Conflict:
+    """The refusal of a move beyond the units that passed per-unit inspection."""
+    return Conflict(
+        f"仅 {allowance} 件通过逐件检验 / only {allowance} units passed per-unit inspection",
+        fields={"quantity": [f"at most {max(allowance - committed, 0)} more units passed QC"]},
+        code="qc_gate",
+    )
+
+
+def short_of(source: str, have: int) -> Conflict:
+    """The refusal of a move larger than the bucket (`available`, `reserved`, `picked`) it takes from."""
+    return Conflict(
+        f"{BUCKET_NAMES[source]} 数量不足：{have} / not enough {source} stock: {have}",
+        fields={"quantity": [f"exceeds {source} {have}"]},
+        code="insufficient_stock",
+    )
+
+
 def gate_allowance(batch: ProductBatch, warehouse: Warehouse) -> int | None:
     """How many more units of the batch may leave through this warehouse: None = no limit (a passed lot).
 
@@ -264,19 +282,11 @@ def stock_move(
         # Per-unit lots: what is reserved or picked already counts against the units that passed.
         committed = balance.reserved + balance.picked if kind == MoveKind.RESERVE else 0
         if allowance is not None and quantity + committed > allowance:
-            raise Conflict(
-                f"仅 {allowance} 件通过逐件检验 / only {allowance} units passed per-unit inspection",
-                fields={"quantity": [f"at most {max(allowance - committed, 0)} more units passed QC"]},
-                code="qc_gate",
-            )
+            raise over_allowance(allowance, committed)
     if source is not None:
         have = getattr(balance, source)
         if quantity > have:
-            raise Conflict(
-                f"{BUCKET_NAMES[source]} 数量不足：{have} / not enough {source} stock: {have}",
-                fields={"quantity": [f"exceeds {source} {have}"]},
-                code="insufficient_stock",
-            )
+            raise short_of(source, have)
     try:
         with transaction.atomic():
             StockBalance.objects.filter(pk=balance.pk).update(
