@@ -15,7 +15,7 @@ from django.test import Client
 
 from livepark.core.models import AuditLog
 from livepark.crossborder import gateway as gateway_module
-from livepark.crossborder import services
+from livepark.crossborder import services, taxation
 from livepark.crossborder.gateway import FolderGateway
 from livepark.crossborder.models import CustomsParty, DeclarationSet, GoodsRegistration, Receipt
 from livepark.engines.customs import build, parse, schema_errors, verify
@@ -95,6 +95,14 @@ def cb(park):
                     "ems_no": "E1234",
                 },
             )
+    # Sending needs the tax step, which needs the rates of these goods (cosmetics c = 15%, milk powder).
+    taxation.rate_table_load(
+        actor=admin,
+        data=f"gcode,tariff,vat,consumption\n{COSMETICS},0.05,0.13,0.15\n{MILK},0.15,0.13,0\n".encode(),
+        file_name="rates.csv",
+        name="2026",
+        effective_from="2000-01-01",
+    )
     return parties
 
 
@@ -314,6 +322,7 @@ def test_consistent_1210_set_is_released(api, park, cb, test_gateway):
 
     r = api("owner_a").post(f"/crossborder/declarations/{pk}/check")
     assert r.status_code == 200 and r.json()["state"] == "checked" and r.json()["discrepancies"] == []
+    assert api("owner_a").post(f"/crossborder/declarations/{pk}/tax").json()["state"] == "taxed"
 
     # The platform, the payment firm and the carrier file their documents with customs themselves.
     for code in ("CEB311", "CEB411", "CEB511"):
@@ -358,6 +367,7 @@ def test_set_customs_finds_inconsistent_is_rejected(api, park, cb, test_gateway)
     docs = docs_1210("ORD-2")
     pk = _import(park, docs)["id"]
     assert api("owner_a").post(f"/crossborder/declarations/{pk}/check").json()["discrepancies"] == []
+    assert api("owner_a").post(f"/crossborder/declarations/{pk}/tax").json()["state"] == "taxed"
     # What the payment firm actually told customs differs from the copy the platform gave us.
     filed = xml_files(
         [docs._replace(payment=docs.payment.__class__(**{**_fields(docs.payment), "amountPaid": D("1.00")}))]

@@ -21,6 +21,10 @@ NAV = [
     ("fulfillment:orders", _("订单"), "order"),
     ("fulfillment:supplier", _("工厂反馈"), "product"),
     ("crossborder:queue", _("跨境申报"), "declaration"),
+    ("crossborder:bonded_accounts", _("保税账册"), "bonded_account"),
+    ("crossborder:tax_batch", _("跨境税款"), "declaration"),
+    ("crossborder:export_list", _("出口申报"), "declaration"),
+    ("crossborder:stats", _("跨境统计"), "declaration"),
 ]
 
 

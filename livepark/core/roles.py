@@ -90,6 +90,21 @@ RIGHTS: dict[tuple[str, str], frozenset[Role]] = {
     ("declaration", "change"): frozenset(
         {R.PARK_ADMIN, R.ENTERPRISE_OWNER, R.ENTERPRISE_STAFF, R.CUSTOMS_BROKER}
     ),
+    # The positive list (loaded by the park admin) and 1210 bonded account books with their stock.
+    ("positive_list", "view"): frozenset(
+        {R.PARK_ADMIN, R.ENTERPRISE_OWNER, R.ENTERPRISE_STAFF, R.CUSTOMS_BROKER}
+    ),
+    ("positive_list", "change"): frozenset({R.PARK_ADMIN}),
+    ("bonded_account", "view"): frozenset(
+        {R.PARK_ADMIN, R.ENTERPRISE_OWNER, R.ENTERPRISE_STAFF, R.CUSTOMS_BROKER}
+    ),
+    ("bonded_account", "create"): frozenset({R.PARK_ADMIN, R.ENTERPRISE_OWNER}),
+    ("bonded_account", "change"): frozenset(
+        {R.PARK_ADMIN, R.ENTERPRISE_OWNER, R.ENTERPRISE_STAFF, R.CUSTOMS_BROKER}
+    ),
+    # Retail-import tax rate tables (statutory figures, loaded by the park admin; see crossborder/models_tax.py).
+    ("tax_rate", "view"): frozenset({R.PARK_ADMIN, R.ENTERPRISE_OWNER, R.ENTERPRISE_STAFF, R.CUSTOMS_BROKER}),
+    ("tax_rate", "create"): frozenset({R.PARK_ADMIN}),
     ("audit", "view"): frozenset({R.PARK_ADMIN}),
     ("user", "create"): frozenset({R.PARK_ADMIN}),
 }

@@ -34,3 +34,10 @@ class DeclarationSetAdmin(ReadOnly, admin.ModelAdmin):
 class ReceiptAdmin(ReadOnly, admin.ModelAdmin):
     list_display = ("declaration", "message_type", "return_status", "return_info", "return_time")
     list_filter = ("return_status",)
+
+
+from livepark.crossborder import (  # noqa: E402
+    admin_export,  # noqa: F401  export declarations, overseas warehouses
+    admin_sources,  # noqa: F401  positive list, bonded account books
+    admin_tax,  # noqa: F401  rate tables, tax, returns, CEB816 bills
+)

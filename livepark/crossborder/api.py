@@ -196,3 +196,23 @@ def send_declaration(request, pk: int):
 @router.get("/quota", response={200: QuotaOut, **ERRORS}, summary="A buyer's yearly quota (masked)")
 def buyer_quota(request, buyer_id: str):
     return selectors.buyer_quota(request.user, buyer_id)
+
+
+from livepark.crossborder.api_sources import router as sources_router  # noqa: E402
+
+router.add_router("", sources_router)  # positive list, bonded account books, declaration sources
+
+
+def _mount_tax() -> None:
+    # Tax step, rate tables, cancellations and returns, tax batch and CEB816 bills (crossborder.api_tax).
+    from livepark.crossborder.api_tax import router as tax_router
+
+    router.add_router("", tax_router)
+
+
+_mount_tax()
+
+# B2B export 9710/9810 and the statistics per trade mode (their own module; it imports ERRORS and Pagination).
+from livepark.crossborder.api_export import router as _export_router  # noqa: E402
+
+router.add_router("", _export_router)

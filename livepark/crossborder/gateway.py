@@ -19,6 +19,8 @@ from collections import defaultdict, deque
 from pathlib import Path
 from typing import Protocol
 
+from livepark.crossborder.gateway_export import EXPORT_CODES, ExportCustoms
+from livepark.crossborder.gateway_returns import RETURN_CODES, ReturnsCustoms
 from livepark.engines.customs import build, parse
 from livepark.engines.customs import import_messages as im
 from livepark.engines.customs.matching import Inventory, check_set, declaration_sets, documents
@@ -80,6 +82,7 @@ class TestGateway:
     directly. A declared CEB621 whose set is consistent (no discrepancy of the matching rules between the
     documents) gets receipts 2, 120, 800 over three polls; otherwise 2, then 100 with the discrepancies. A
     message that does not parse is answered at once with returnStatus -1 in a CEB622 naming nothing.
+    Cancellations (CEB623) and returns (CEB625) are answered by `returns` (`gateway_returns.ReturnsCustoms`).
     """
 
     __test__ = False  # not a pytest class
@@ -90,6 +93,8 @@ class TestGateway:
         self._lock = threading.Lock()
         self._serial = itertools.count(1)
         self.sent: list[bytes] = []
+        self.export = ExportCustoms()  # B2B export messages (9710/9810)
+        self.returns = ReturnsCustoms(self)  # cancellations (CEB623) and returns (CEB625); `deliver`
         for xml in filed:
             self.file(xml)
 
@@ -104,6 +109,12 @@ class TestGateway:
         guid = _message_guid(message_xml)
         self.sent.append(message_xml)
         message = parse(message_xml, require_signature=True)
+        if message.spec.code in EXPORT_CODES:
+            self.export.send(message)
+            return guid
+        if message.spec.code in RETURN_CODES:
+            self.returns.send(message)
+            return guid
         if message.spec.code != "CEB621":
             raise ValueError(f"only CEB621 declarations are sent to customs here, not {message.spec.code}")
         for node in message.Inventory:
@@ -150,13 +161,14 @@ class TestGateway:
                 )
                 if steps:
                     self._queue.append((node, steps))
+        exported = self.export.receipts(now) + self.returns.receipts(now)
         if not returns:
-            return []
+            return exported
         guid = str(uuid.uuid4()).upper()
         out = []
         for start in range(0, len(returns), 100):  # at most 100 business nodes per message
             out.append(build(im.CEB622(guid=guid, InventoryReturn=returns[start : start + 100])))
-        return out
+        return out + exported
 
 
 _gateways: dict[str, Gateway] = {}

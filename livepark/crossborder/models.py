@@ -51,6 +51,8 @@ class DeclarationState(models.TextChoices):
     ACCEPTED = "accepted", _("海关已受理")
     REJECTED = "rejected", _("已退单")
     RELEASED = "released", _("已放行")
+    CANCELLED = "cancelled", _("已撤单")
+    RETURNED = "returned", _("已退货")
 
 
 def _enterprise_member(user) -> bool:
@@ -271,7 +273,8 @@ class Receipt(models.Model):
         ordering = ["return_time", "id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["declaration", "return_status", "return_time"], name="crossborder_receipt_once"
+                fields=["declaration", "message_type", "return_status", "return_time"],
+                name="crossborder_receipt_once",
             )
         ]
 
@@ -283,3 +286,8 @@ class Receipt(models.Model):
         """Receipts follow their declaration."""
         q = DeclarationSet.scope(user, action)
         return Q(declaration__in=DeclarationSet.objects.filter(q).values("pk"))
+
+
+from livepark.crossborder.models_bonded import *  # noqa: E402,F403  positive list, bonded accounts
+from livepark.crossborder.models_export import *  # noqa: E402,F403  export declarations 9710/9810
+from livepark.crossborder.models_tax import *  # noqa: E402,F403  rate tables, tax, returns, CEB816

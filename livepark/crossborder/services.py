@@ -22,6 +22,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from livepark.core import crypto
 from livepark.core.errors import Conflict, FieldErrors, Invalid
@@ -29,6 +30,7 @@ from livepark.core.roles import Role
 from livepark.core.scoping import require_right
 from livepark.core.servicekit import apply, choice, required_text, save_audited, scoped_for_update
 from livepark.core.validators import clean_resident_id, clean_uscc
+from livepark.crossborder import bonded
 from livepark.crossborder.gateway import Gateway
 from livepark.crossborder.models import (
     CUSTOMS_CODE_RE,
@@ -68,8 +70,9 @@ MESSAGES: dict[str, tuple[str, type, str, str, str]] = {
     "CEB621": ("Inventory", Inventory, "InventoryHead", "buyerIdType", "buyerIdNumber"),
 }
 SLOT_CODE = {"order": "CEB311", "payment": "CEB411", "waybill": "CEB511", "inventory": "CEB621"}
-#: States after which a declaration counts as declared (its amount uses the buyer's yearly quota).
-DECLARED = (S.SENT, S.ACCEPTED, S.RELEASED)
+#: States after which a declaration counts as declared (its amount uses the buyer's yearly quota). A return
+#: counts too unless it came within 30 days of release (`tax.quota_restored`, see `crossborder.returns`).
+DECLARED = (S.SENT, S.ACCEPTED, S.RELEASED, S.RETURNED)
 #: How far each state is along the way; receipts never move a declaration backwards.
 RANK = {S.SENT: 1, S.ACCEPTED: 2, S.RELEASED: 3, S.REJECTED: 3}
 
@@ -395,11 +398,19 @@ def year_used(buyer_index: str, year: int, *, exclude_pk: int | None = None, wit
     """What a buyer's declared orders of `year` add up to (from `within`, default every declaration)."""
     qs = within if within is not None else DeclarationSet.objects.all()
     qs = qs.filter(buyer_index=buyer_index, state__in=DECLARED, order_total__isnull=False)
+    qs = qs.exclude(tax__quota_restored=True)
     start = timezone.make_aware(dt.datetime(year, 1, 1))
     qs = qs.filter(app_time__gte=start, app_time__lt=timezone.make_aware(dt.datetime(year + 1, 1, 1)))
     if exclude_pk is not None:
         qs = qs.exclude(pk=exclude_pk)
     return sum(qs.values_list("order_total", flat=True), Decimal(0))
+
+
+def _positive_list_in_force(from_goods: dict[str, str]) -> dict[str, str]:
+    from livepark.crossborder.positive_list import in_force
+
+    loaded = in_force()
+    return loaded if loaded is not None else from_goods
 
 
 def _registry(obj: DeclarationSet, s: MatchSet) -> Registry:
@@ -448,7 +459,8 @@ def _registry(obj: DeclarationSet, s: MatchSet) -> Registry:
         guarantors=frozenset(registered[PartyRole.GUARANTOR]),
         goods={obj.ebc_code: frozenset(row[0] for row in goods_rows)},
         ems={k: frozenset(v) for k, v in ems.items()},
-        positive_list=positive,
+        # The loaded list in force (crossborder.positive_list); the goods' notes stand in until one is.
+        positive_list=_positive_list_in_force(positive),
         year_totals=year_totals,
         waybills=waybills,
     )
@@ -485,6 +497,7 @@ def declaration_check(*, actor, pk: int) -> DeclarationSet:
         docs = _documents_of(obj)
         s = _match_set(obj, docs)
         found = check_set(s, match_settings(), _registry(obj, s))
+        found += bonded.stock_discrepancies(obj, docs.get("inventory"))  # 1210: account book and stock
         secrets = {
             v
             for d in docs.values()
@@ -560,15 +573,23 @@ def _declaration_message(obj: DeclarationSet) -> tuple[bytes, str]:
 
 
 def declaration_send(*, actor, pk: int, gateway: Gateway) -> DeclarationSet:
-    """Declare a checked set without discrepancies: build and sign its CEB621 and hand it to `gateway`."""
+    """Declare a checked and taxed set without discrepancies, within the retail channel: build and sign its
+    CEB621 and hand it to `gateway`."""
     with transaction.atomic():
         obj = scoped_for_update(DeclarationSet, actor, pk, "change")
-        if obj.state not in (S.CHECKED, S.TAXED):
-            raise Conflict(f"状态为 {obj.get_state_display()}，须先对碰 / only a checked set can be sent")
         if obj.discrepancies:
             raise Conflict(
                 f"仍有 {len(obj.discrepancies)} 处差异 / the set has {len(obj.discrepancies)} discrepancies",
                 code="discrepancies",
+            )
+        if obj.state != S.TAXED:
+            raise Conflict(
+                f"状态为 {obj.get_state_display()}，须先对碰并计税 / only a checked and taxed set can be sent",
+                code="not_taxed",
+            )
+        if obj.tax.mode == "general_trade":  # over the limits: not a retail-channel declaration
+            raise Conflict(
+                "超出限额，须按一般贸易申报 / over the limits: general trade", code="general_trade"
             )
         xml, guid = _declaration_message(obj)
         message_id = gateway.send(xml)
@@ -601,6 +622,19 @@ def state_for(return_status: str) -> str | None:
     return None
 
 
+#: Handlers of the other receipts a poll may bring ("module.function", called with `actor`, the parsed
+#: `message` and the `report` to count into); CEB622 is handled here.
+RECEIPT_HANDLERS: dict[str, str] = {
+    "CEB624": "livepark.crossborder.returns.receipts_apply",
+    "CEB626": "livepark.crossborder.returns.receipts_apply",
+    "CEB816": "livepark.crossborder.tax_bills.bills_apply",
+    # B2B export (9710/9810): order, waybill, inventory, departure and summary receipts.
+    **dict.fromkeys(
+        ("CEB304", "CEB506", "CEB604", "CEB510", "CEB702"), "livepark.crossborder.export.receipts_apply"
+    ),
+}
+
+
 @dataclass
 class IngestReport:
     """What a poll of the gateway did."""
@@ -631,6 +665,9 @@ def receipts_ingest(*, actor, gateway: Gateway) -> IngestReport:
         except CebValidationError:
             report.invalid += 1
             continue
+        if message.spec.code in RECEIPT_HANDLERS:  # cancellations, returns, tax bills …
+            import_string(RECEIPT_HANDLERS[message.spec.code])(actor=actor, message=message, report=report)
+            continue
         if message.spec.code != "CEB622":
             report.unmatched += 1
             continue
@@ -643,6 +680,7 @@ def receipts_ingest(*, actor, gateway: Gateway) -> IngestReport:
                 when = _aware(ret.returnTime) or timezone.now()
                 _receipt, created = Receipt.objects.get_or_create(
                     declaration=obj,
+                    message_type="CEB622",
                     return_status=ret.returnStatus,
                     return_time=when,
                     defaults={
@@ -659,9 +697,11 @@ def receipts_ingest(*, actor, gateway: Gateway) -> IngestReport:
                     "return_info": ret.returnInfo[:1000],
                 }
                 target = state_for(ret.returnStatus)
-                final = obj.state in (S.REJECTED, S.RELEASED)
+                final = obj.state in (S.REJECTED, S.RELEASED, S.CANCELLED, S.RETURNED)
                 if target and not final and RANK.get(target, 0) >= RANK.get(obj.state, 0):
                     changes["state"] = target
+                    if target == S.RELEASED and obj.trade_mode == "1210":  # out of the bonded account
+                        bonded.release_on_receipt(actor=actor, declaration=obj)
                 if final:
                     changes = {}
                 before = apply(obj, changes)
