@@ -17,11 +17,11 @@ from openpyxl import Workbook
 from livepark.core import crypto
 from livepark.core.errors import Forbidden, ServiceError
 from livepark.core.models import AuditLog
-from livepark.fulfillment import bulk_import
+from livepark.fulfillment import bulk_import, order_import
 from livepark.fulfillment import services as fulfillment
 from livepark.fulfillment.bulk_import import import_orders_bulk
 from livepark.fulfillment.bulk_moves import Move, post_moves_bulk
-from livepark.fulfillment.models import Order, StockBalance, StockMove, Warehouse
+from livepark.fulfillment.models import LocationStock, Order, StockBalance, StockMove, Warehouse
 from livepark.fulfillment.order_import import MAPPINGS, import_orders
 from tests.test_orders import _export, _row, passed_stock
 from tests.test_qc_stock import EAN, build_goods
@@ -234,14 +234,19 @@ def test_reimport_changes_nothing_and_conflicts_are_reported(park, goods):
 
 
 def test_reimport_of_a_time_in_a_dst_gap_is_unchanged(park, goods):
-    """The one deliberate difference: order_create's same_order compares a time that a DST change skipped
-    (China, 1986-1991) with `==`, which PEP 495 makes false across zones, so the per-order path reports such a
-    re-import as a conflict. The bulk path compares instants."""
+    """A time that a DST change skipped (China, 1986-1991): `==` across zones is False for it (PEP 495), so
+    both paths compare instants and a re-import is unchanged on either."""
     owner = park.users["owner_b"]
     data = _export("douyin", [_row("A6", paid_at="1988-04-17 02:30:00")])
     assert import_orders_bulk("douyin", data, "o.csv", actor=owner).created == 1
-    assert import_orders("douyin", data, "o.csv", actor=owner).errors[0]["fields"].keys() == {"order_no"}
+    again = import_orders("douyin", data, "o.csv", actor=owner)
+    assert (again.errors, again.unchanged, again.created) == ([], 1, 0)
     assert import_orders_bulk("douyin", data, "o.csv", actor=owner).unchanged == 1
+    assert Order.objects.count() == 1
+    # Created by the per-order path, then re-imported by both.
+    Order.objects.all().delete()
+    assert import_orders("douyin", data, "o.csv", actor=owner).created == 1
+    assert _same("douyin", data, "o.csv", owner)["unchanged"] == 1
 
 
 def test_permission_and_shop_rules_same_as_per_order(park, goods):
@@ -289,15 +294,25 @@ def test_cli_orders_import(park, goods, tmp_path, capsys):
 
 
 def _balances() -> dict:
-    return {
+    out: dict = {
         (b.batch_id, b.warehouse_id): (b.on_hand, b.reserved, b.picked) for b in StockBalance.objects.all()
     }
+    out |= {("loc", s.location_id, s.batch_id): s.quantity for s in LocationStock.objects.all()}
+    return out
 
 
 def _ledger() -> list[tuple]:
     return list(
         StockMove.objects.order_by("id").values_list(
-            "kind", "batch_id", "warehouse_id", "on_hand_delta", "reserved_delta", "picked_delta", "reference"
+            "kind",
+            "batch_id",
+            "warehouse_id",
+            "on_hand_delta",
+            "reserved_delta",
+            "picked_delta",
+            "reference",
+            "location_id",
+            "location_delta",
         )
     )
 
@@ -410,3 +425,134 @@ def test_bulk_moves_equal_sequential_moves_and_the_ledger(park, goods):
 def test_bulk_moves_need_the_right(park, goods):
     with pytest.raises(Forbidden):
         post_moves_bulk([Move("receive", goods["batch"].pk, goods["wh"].pk, 1)], actor=park.users["bank"])
+
+
+def test_bulk_moves_take_put_away_units_off_their_locations_as_stock_move_does(park, goods):
+    passed_stock(goods, 30)
+    admin, b, wh = goods["admin"], goods["batch"].pk, goods["wh"].pk
+    locs = [
+        fulfillment.location_create(actor=admin, data={"warehouse_id": wh, "code": code, "kind": kind})
+        for code, kind in (
+            ("A-02", "storage"),
+            ("A-01", "storage"),
+            ("R-01", "receiving"),
+            ("Q-01", "quarantine"),
+        )
+    ]
+    for loc, n in zip(locs, (5, 6, 4, 15), strict=True):
+        fulfillment.stock_put_away(actor=admin, batch_id=b, location_id=loc.pk, quantity=n)  # all 30 placed
+    rng = random.Random(11)
+    kinds = ["receive", "reserve", "release", "pick", "ship", "write_off", "adjust_out", "return"]
+    first = [("write_off", 3), ("reserve", 6), ("pick", 4), ("receive", 2), ("adjust_out", 5), ("ship", 4)]
+    moves = [Move(k, b, wh, q, "F") for k, q in first]
+    moves += [Move(rng.choice(kinds), b, wh, rng.randint(1, 5), f"L{i}") for i in range(200)]
+    report = _compare(admin, moves)
+    refused = {e["index"] for e in report["errors"]}
+    valid = [m for i, m in enumerate(moves) if i not in refused]
+    assert _compare(admin, valid)["applied"] == len(valid)
+    taken = StockMove.objects.filter(location__isnull=False).exclude(kind="put_away").order_by("id")
+    # Storage by code first (A-01, A-02), then receiving, quarantine last; units not yet put away go first.
+    assert list(taken.values_list("kind", "location__code", "location_delta")[:4]) == [
+        ("write_off", "A-01", -3),
+        ("pick", "A-01", -3),
+        ("pick", "A-02", -1),
+        ("adjust_out", "A-02", -3),  # after the 2 units received unplaced
+    ]
+    bal = StockBalance.objects.get(batch_id=b, warehouse_id=wh)
+    assert fulfillment.ledger_totals(b, wh) == (bal.on_hand, bal.reserved, bal.picked)
+    located = 0
+    for s in LocationStock.objects.filter(batch_id=b):
+        assert fulfillment.location_totals(s.location_id, b) == s.quantity >= 0
+        located += s.quantity
+    assert located <= bal.on_hand - bal.picked
+
+
+def test_bulk_moves_refuse_a_lone_transfer(park, goods):
+    passed_stock(goods, 5)
+    admin, b, wh = goods["admin"], goods["batch"].pk, goods["wh"].pk
+    report = _compare(admin, [Move("transfer_out", b, wh, 1), Move("transfer_in", b, wh, 1)])
+    assert [(e["index"], e["code"], list(e["fields"])) for e in report["errors"]] == [
+        (0, "invalid", ["kind"]),
+        (1, "invalid", ["kind"]),
+    ]
+
+
+# --- NUL bytes, the web upload cap ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("where", ["name", "order_no", "barcode", "address"])
+def test_a_nul_byte_is_a_bad_cell_on_both_paths(park, goods, where):
+    value = {"order_no": "N\x001", "barcode": "6901\x00234567892"}.get(where, "张\x00三")
+    rows = [_row("N0"), _row("N1") | {where: value}]
+    report = _same("douyin", _export("douyin", rows), "n.csv", park.users["owner_b"])
+    rule = "row 3: 含 NUL (0x00) 字符 / contains a NUL (0x00) character"
+    fields = {MAPPINGS["douyin"][where]: [rule]}
+    if where == "barcode":  # and no SKU has that barcode
+        fields[MAPPINGS["douyin"]["barcode"]].append(f"第 3 行 / row 3: 未知 SKU 条码 {value!r}")
+    assert report["errors"] == [{"row": 3, "order_no": rows[1]["order_no"], "fields": fields}]
+    assert Order.objects.count() == 0
+
+
+def test_nul_bytes_through_the_api_give_a_report_not_a_500(park, goods, monkeypatch):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.conftest import Api
+
+    owner = Api(park.tokens["owner_b"])
+    data = _export("douyin", [_row("N0"), _row("N\x001")])
+    for bulk_rows in (5_000, 1):  # the per-order path, then the bulk path
+        monkeypatch.setattr(bulk_import, "BULK_ROWS", bulk_rows)
+        r = owner.client.post(
+            "/api/v1/fulfillment/orders/import?platform=douyin",
+            {"file": SimpleUploadedFile("n.csv", data)},
+            **owner.headers,
+        )
+        assert r.status_code == 422, r.content
+        assert [(e["row"], list(e["fields"])) for e in r.json()["errors"]] == [(3, ["主订单编号"])]
+        assert Order.objects.count() == 0
+    moves = "类型,条码,批号,仓库编码,数量\nreceive,6901234567892,B\x00001,HZ01,1\n".encode()
+    r = owner.client.post(
+        "/api/v1/fulfillment/stock/import", {"file": SimpleUploadedFile("m.csv", moves)}, **owner.headers
+    )
+    assert r.status_code == 422 and r.json()["errors"] == [
+        {"row": 2, "fields": {"batch_no": ["row 2: 含 NUL (0x00) 字符 / contains a NUL (0x00) character"]}}
+    ]
+    assert StockMove.objects.count() == 0
+
+
+def test_web_uploads_are_capped_and_the_cli_is_not(park, goods, settings, monkeypatch, tmp_path, capsys):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.conftest import Api
+
+    settings.LIVEPARK_WEB_IMPORT_MAX_ROWS = 3
+    owner = Api(park.tokens["owner_b"])
+    rows = [_row(f"C{i}") for i in range(4)]
+    data = _export("douyin", rows)
+    for bulk_rows, stored in ((5_000, 0), (1, 3)):  # the per-order path, then the bulk path
+        monkeypatch.setattr(bulk_import, "BULK_ROWS", bulk_rows)
+        r = owner.client.post(
+            "/api/v1/fulfillment/orders/import?platform=douyin",
+            {"file": SimpleUploadedFile("c.csv", data)},
+            **owner.headers,
+        )
+        assert r.status_code == 422
+        assert r.json()["file_error"].startswith("超过 3 行 / more than 3 rows")
+        assert "LIVEPARK_WEB_IMPORT_MAX_ROWS" in r.json()["file_error"] and Order.objects.count() == stored
+        ok = owner.client.post(
+            "/api/v1/fulfillment/orders/import?platform=douyin",
+            {"file": SimpleUploadedFile("c.csv", _export("douyin", rows[:3]))},
+            **owner.headers,
+        )
+        assert ok.status_code == 200 and ok.json()["created"] + ok.json()["unchanged"] == 3
+    # The CLI (and the services called without a cap) take the whole file.
+    path = tmp_path / "c.csv"
+    path.write_bytes(data)
+    call_command("orders", "import", "douyin", str(path), "--as", "owner_b", "--json")
+    assert json.loads(capsys.readouterr().out)["created"] == 1 and Order.objects.count() == 4
+    # The environment variable when no setting is made; nonsense falls back to the default.
+    del settings.LIVEPARK_WEB_IMPORT_MAX_ROWS
+    monkeypatch.setenv("LIVEPARK_WEB_IMPORT_MAX_ROWS", "7")
+    assert order_import.web_max_rows() == 7
+    monkeypatch.setenv("LIVEPARK_WEB_IMPORT_MAX_ROWS", "lots")
+    assert order_import.web_max_rows() == order_import.WEB_MAX_ROWS == 200_000

@@ -126,9 +126,15 @@ def create_category(request, payload: CategoryIn):
 @router.get("/products", response=list[ProductOut])
 @paginate(Pagination)
 def list_products(
-    request, q: str | None = None, category_id: int | None = None, supplier_id: int | None = None
+    request,
+    q: str | None = None,
+    category_id: int | None = None,
+    supplier_id: int | None = None,
+    status: str | None = None,
 ):
-    return selectors.product_list(request.user, q=q, category_id=category_id, supplier_id=supplier_id)
+    return selectors.product_list(
+        request.user, q=q, category_id=category_id, supplier_id=supplier_id, status=status
+    )
 
 
 @router.post("/products", response={201: ProductOut, **ERRORS})

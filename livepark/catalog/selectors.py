@@ -15,17 +15,29 @@ def category_list(user) -> QuerySet[Category]:
 
 
 def product_list(
-    user, *, q: str | None = None, category_id: int | None = None, supplier_id: int | None = None
+    user,
+    *,
+    q: str | None = None,
+    category_id: int | None = None,
+    supplier_id: int | None = None,
+    status: str | None = None,
 ) -> QuerySet[Product]:
-    """Products the user may see (a supplier its own)."""
+    """Products the user may see (a supplier its own); `q` matches name, brand or the start of a barcode."""
     require_right(user, "product", "view")
     qs = Product.objects.restrict(user, "view").filter(archived_at__isnull=True)
-    if q:
-        qs = qs.filter(Q(name__icontains=q) | Q(brand__icontains=q) | Q(skus__barcode=q)).distinct()
+    if q and q.strip():
+        q = q.strip()
+        qs = qs.filter(
+            Q(name__icontains=q)
+            | Q(brand__icontains=q)
+            | Q(pk__in=SKU.objects.filter(barcode__startswith=q).values("product_id"))
+        )
     if category_id:
         qs = qs.filter(category_id=category_id)
     if supplier_id:
         qs = qs.filter(supplier_id=supplier_id)
+    if status:
+        qs = qs.filter(status=status)
     return qs
 
 

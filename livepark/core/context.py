@@ -16,6 +16,7 @@ NAV = [
     ("registry:calendar", _("预订日历"), "booking"),
     ("live:session_list", _("直播场次"), "session"),
     ("live:anchor_overview", _("直播数据"), "session"),
+    ("fulfillment:product_list", _("商品"), "product"),
     ("fulfillment:qc_workbench", _("质检"), "lot"),
     ("fulfillment:stock", _("库存"), "stock"),
     ("fulfillment:orders", _("订单"), "order"),

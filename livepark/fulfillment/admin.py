@@ -6,16 +6,19 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from livepark.core import audit
-from livepark.core.admin import ReadOnly
+from livepark.core.admin import ReadOnly, ServiceAdmin
 from livepark.core.errors import ServiceError
 from livepark.fulfillment import services
 from livepark.fulfillment.models import (
     InspectionLot,
+    Location,
+    LocationStock,
     Order,
     Return,
     Shipment,
     StockBalance,
     StockMove,
+    StockTransfer,
     SwitchingRecord,
     Warehouse,
 )
@@ -25,6 +28,47 @@ from livepark.fulfillment.models import (
 class WarehouseAdmin(ReadOnly, admin.ModelAdmin):
     list_display = ("code", "name", "operator", "address")
     search_fields = ("code", "name")
+
+
+@admin.register(Location)
+class LocationAdmin(ServiceAdmin):
+    """Locations are created and switched off through the services (unique code per warehouse; only an empty
+    location may be switched off)."""
+
+    create_service = services.location_create
+    update_service = services.location_update
+    service_fields = ("warehouse", "code", "kind", "active")
+    actions = []
+    list_display = ("code", "warehouse", "kind", "active")
+    list_filter = ("warehouse", "kind", "active")
+    search_fields = ("code",)
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("warehouse", "code") if obj else ()
+
+
+@admin.register(LocationStock)
+class LocationStockAdmin(ReadOnly, admin.ModelAdmin):
+    list_display = ("location", "batch", "quantity")
+    list_filter = ("location__warehouse", "location__kind")
+    search_fields = ("location__code", "batch__batch_no", "batch__sku__barcode")
+
+
+@admin.register(StockTransfer)
+class StockTransferAdmin(ReadOnly, admin.ModelAdmin):
+    list_display = (
+        "__str__",
+        "at",
+        "batch",
+        "from_warehouse",
+        "to_warehouse",
+        "quantity",
+        "certified",
+        "actor",
+    )
+    list_filter = ("from_warehouse", "to_warehouse")
+    search_fields = ("batch__batch_no", "batch__sku__barcode", "reference")
+    date_hierarchy = "at"
 
 
 @admin.register(InspectionLot)
@@ -82,6 +126,8 @@ class StockMoveAdmin(ReadOnly, admin.ModelAdmin):
         "on_hand_delta",
         "reserved_delta",
         "picked_delta",
+        "location",
+        "location_delta",
         "reference",
     )
     list_filter = ("kind", "warehouse")

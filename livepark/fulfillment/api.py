@@ -79,6 +79,93 @@ class BalanceOut(Schema):
     reserved: int
     picked: int
     available: int
+    located: int = Field(0, description="units on locations (put away)")
+    unplaced: int = Field(0, description="on hand − picked − located: not yet put away")
+    value_fen: int = Field(0, description="on hand × the SKU's cost (fen)")
+    received_at: LocalDateTime | None = None
+    age_days: int | None = Field(None, description="days since the first receipt (the goods' age)")
+
+    @staticmethod
+    def resolve_located(obj) -> int:
+        return getattr(obj, "located", 0) or 0
+
+    @staticmethod
+    def resolve_unplaced(obj) -> int:
+        return obj.on_hand - obj.picked - (getattr(obj, "located", 0) or 0)
+
+    @staticmethod
+    def resolve_value_fen(obj) -> int:
+        return obj.on_hand * obj.batch.sku.cost_fen
+
+    @staticmethod
+    def resolve_age_days(obj) -> int | None:
+        return selectors.age_days(obj.received_at)
+
+
+class LocationOut(Schema):
+    id: int
+    warehouse_id: int
+    code: str
+    kind: str
+    active: bool
+
+
+class LocationIn(Schema):
+    warehouse_id: int
+    code: str
+    kind: str = "storage"
+    active: bool = True
+
+
+class LocationPatch(Schema):
+    kind: str | None = None
+    active: bool | None = None
+
+
+class LocationStockOut(Schema):
+    location_id: int
+    location_code: str = Field(alias="location.code")
+    warehouse_id: int = Field(alias="location.warehouse_id")
+    batch_id: int
+    quantity: int
+
+
+class PutAwayIn(Schema):
+    batch_id: int
+    location_id: int
+    quantity: int
+    from_location_id: int | None = None
+    reference: str = ""
+
+
+class TransferIn(Schema):
+    batch_id: int
+    from_warehouse_id: int
+    to_warehouse_id: int
+    quantity: int
+    to_location_id: int | None = None
+    reference: str = ""
+
+
+class TransferOut(Schema):
+    id: int
+    batch_id: int
+    from_warehouse_id: int
+    to_warehouse_id: int
+    quantity: int
+    certified: int = Field(description="units that carried their QC pass to the receiving warehouse")
+    reference: str
+    at: LocalDateTime
+
+
+class ValuationOut(Schema):
+    warehouse_id: int
+    warehouse: str
+    on_hand: int
+    value_fen: int
+    age: dict[str, int] = Field(
+        description="units on hand by age in days: 0-30, 31-90, 91-180, 181+, unknown"
+    )
 
 
 class MoveIn(Schema):
@@ -143,6 +230,65 @@ def list_stock(
     request, warehouse_id: int | None = None, sku_id: int | None = None, batch_id: int | None = None
 ):
     return selectors.stock_list(request.user, warehouse_id=warehouse_id, sku_id=sku_id, batch_id=batch_id)
+
+
+@router.get("/locations", response=list[LocationOut], summary="Locations of the warehouses")
+@paginate(Pagination)
+def list_locations(request, warehouse_id: int | None = None, active: bool | None = None):
+    return selectors.location_list(request.user, warehouse_id=warehouse_id, active=active)
+
+
+@router.post("/locations", response={201: LocationOut, **ERRORS}, summary="Add a location (park admin)")
+def create_location(request, payload: LocationIn):
+    return Status(201, services.location_create(actor=request.user, data=payload.model_dump()))
+
+
+@router.patch("/locations/{pk}", response={200: LocationOut, **ERRORS}, summary="Change kind, switch off")
+def update_location(request, pk: int, payload: LocationPatch):
+    return services.location_update(actor=request.user, pk=pk, data=payload.model_dump(exclude_unset=True))
+
+
+@router.get("/stock/locations", response=list[LocationStockOut], summary="Stock per location")
+@paginate(Pagination)
+def list_location_stock(
+    request, warehouse_id: int | None = None, batch_id: int | None = None, location_id: int | None = None
+):
+    return selectors.location_stock(
+        request.user, warehouse_id=warehouse_id, batch_id=batch_id, location_id=location_id
+    )
+
+
+@router.get("/stock/valuation", response={200: list[ValuationOut], **ERRORS}, summary="Value at cost and age")
+def stock_valuation(request, warehouse_id: int | None = None):
+    return selectors.stock_valuation(request.user, warehouse_id=warehouse_id)
+
+
+@router.post(
+    "/stock/put-away",
+    response={200: LocationStockOut, **ERRORS},
+    summary="Put units away onto a location (from the unplaced ones or another location)",
+)
+def put_away(request, payload: PutAwayIn):
+    data = payload.model_dump()
+    services.stock_put_away(actor=request.user, **data)
+    return selectors.location_stock(
+        request.user, batch_id=data["batch_id"], location_id=data["location_id"]
+    ).get()
+
+
+@router.get("/stock/transfers", response=list[TransferOut], summary="Transfers between warehouses")
+@paginate(Pagination)
+def list_transfers(request, batch_id: int | None = None, warehouse_id: int | None = None):
+    return selectors.transfer_list(request.user, batch_id=batch_id, warehouse_id=warehouse_id)
+
+
+@router.post(
+    "/stock/transfers",
+    response={201: TransferOut, **ERRORS},
+    summary="Transfer units to another warehouse (the QC pass travels with them)",
+)
+def transfer_stock(request, payload: TransferIn):
+    return Status(201, services.stock_transfer(actor=request.user, **payload.model_dump()))
 
 
 @router.post(
@@ -305,7 +451,12 @@ def create_order(request, payload: OrderIn):
 )
 def import_orders(request, platform: str, file: File[UploadedFile], shop_id: int | None = None):
     report = order_import.import_orders(
-        platform, file.read(), file.name or "upload.csv", actor=request.user, shop_id=shop_id
+        platform,
+        file.read(),
+        file.name or "upload.csv",
+        actor=request.user,
+        shop_id=shop_id,
+        max_rows=order_import.web_max_rows(),
     )
     if report.ok:
         return Status(200, report.as_dict())

@@ -27,9 +27,9 @@ one per order. A million per-order entries would double the write volume and say
 and the orders themselves do not; later changes to each order are audited as usual. As on the per-order path, an
 import that creates nothing writes nothing, not even an audit entry.
 
-One deliberate difference: a re-imported order whose payment time fell in a DST gap (China, 1986-1991) is
-unchanged here, where `same_order`'s `==` on datetimes (PEP 495: false across zones for such times) makes the
-per-order path report a conflict. Databases: SQLite and PostgreSQL.
+Both paths compare payment times as instants, so a re-imported order whose payment time fell in a DST gap
+(China, 1986-1991) is unchanged on either. A cell holding NUL (0x00) is a bad cell on both, named by row and
+column. Databases: SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
@@ -62,7 +62,15 @@ from livepark.core.models import AuditLog
 from livepark.core.money import MoneyFormatError
 from livepark.core.scoping import require_right
 from livepark.fulfillment.models import Order, OrderLine
-from livepark.fulfillment.order_import import MAPPINGS, OPTIONAL, OrderImportReport, order_body, read_table
+from livepark.fulfillment.order_import import (
+    MAPPINGS,
+    NUL,
+    OPTIONAL,
+    WEB_LIMIT_HINT,
+    OrderImportReport,
+    order_body,
+    read_table,
+)
 from livepark.fulfillment.orders import clean_order
 from livepark.fulfillment.services import GROUP
 
@@ -237,7 +245,7 @@ def _text(texts: pa.Array, max_length: int) -> np.ndarray:
 
 def _sku_ids(barcodes: pa.Array) -> tuple[np.ndarray, np.ndarray, dict[str, int]]:
     """(SKU id, known, barcode -> id): the file's distinct barcodes looked up with one query."""
-    distinct = pc.unique(barcodes).to_pylist()
+    distinct = [b for b in pc.unique(barcodes).to_pylist() if NUL not in b]  # PostgreSQL refuses NUL
     known: dict[str, int] = {}
     for i in range(0, len(distinct), _IN_CHUNK):
         known.update(SKU.objects.filter(barcode__in=distinct[i : i + _IN_CHUNK]).values_list("barcode", "pk"))
@@ -306,10 +314,13 @@ class _Fast:
 
 
 def _fast_check(cols: dict[str, pa.Array], groups: _Groups) -> _Fast:
+    clean = np.ones(len(groups.codes), bool)  # no NUL in any mapped cell: `order_body` reports those
+    for texts in cols.values():
+        clean &= ~_bools(pc.match_substring(texts, NUL))
     price, price_ok = _money(cols["price"], optional=False)
     qty, qty_ok = _quantity(cols["quantity"])
     sku, sku_ok, skus = _sku_ids(cols["barcode"])
-    rows_ok = groups.reduce(np.logical_and, price_ok & qty_ok & sku_ok)
+    rows_ok = groups.reduce(np.logical_and, price_ok & qty_ok & sku_ok & clean)
     goods = groups.reduce(np.add, np.where(price_ok & qty_ok, qty * price, 0))
     goods_float = groups.reduce(np.add, qty.astype(float) * price.astype(float))
     # Order-level columns are read from each order's first row.
@@ -649,11 +660,13 @@ def import_orders_bulk(
     shop_id: int | None = None,
     chunk_rows: int = 200_000,
     progress: Progress | None = None,
+    max_rows: int | None = None,
 ) -> OrderImportReport:
     """Import a platform's order export of any size with `import_orders`' rules and report; all or nothing.
 
     `chunk_rows` bounds the lines behind each existing-order query and each insert batch. `progress(stage,
-    done, total)` follows the rows through check, encrypt and write.
+    done, total)` follows the rows through check, encrypt and write. `max_rows` lowers the row limit (web
+    uploads).
     """
     tick = progress or (lambda stage, done, total: None)
     report = OrderImportReport(platform=platform)
@@ -667,8 +680,11 @@ def import_orders_bulk(
     except _READ_ERRORS as exc:
         report.file_error = f"无法读取文件 / cannot read the file: {exc}"
         return report
-    if table.rows > MAX_BULK_ROWS:
-        report.file_error = f"超过 {MAX_BULK_ROWS} 行 / more than {MAX_BULK_ROWS} rows"
+    limit = min(max_rows or MAX_BULK_ROWS, MAX_BULK_ROWS)
+    if table.rows > limit:
+        report.file_error = f"超过 {limit} 行 / more than {limit} rows"
+        if max_rows:
+            report.file_error += WEB_LIMIT_HINT
         return report
     missing = [h for f, h in mapping.items() if f not in OPTIONAL and table.rows and h not in table.headers]
     if missing or not table.rows:

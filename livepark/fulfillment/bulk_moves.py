@@ -14,6 +14,12 @@
 5. writes nothing if anything was refused; otherwise one ledger row per movement (executemany, COPY on
    PostgreSQL) and one UPDATE per touched balance row by the sum of its ledger deltas, so the ledger and the
    balances agree by construction. The CHECK constraints stay the last word: a violation refuses the whole list.
+6. locations: where a touched batch × warehouse has put-away stock, a movement that takes units off the
+   shelves (pick, write-off, adjust-out) takes them as `stock_move` does — the unplaced units first, then the
+   locations in `services.SHELF_ORDER` — with the same extra ledger lines, replayed in order.
+
+Transfers are not single movements: `services.stock_transfer` writes them (both sides, with the QC pass they
+carry), so `transfer_out`/`transfer_in` are refused here as by `stock_move`.
 
 Like `stock_move`, no audit entry: the ledger is the record of every movement.
 """
@@ -31,8 +37,18 @@ from livepark.catalog.models import ProductBatch
 from livepark.core.errors import Conflict, FieldErrors, ServiceError
 from livepark.core.scoping import require_right
 from livepark.fulfillment.bulk_import import insert_rows
-from livepark.fulfillment.models import MoveKind, StockBalance, StockMove, Warehouse
-from livepark.fulfillment.services import MOVES, gate_allowance, over_allowance, short_of
+from livepark.fulfillment.models import LocationStock, MoveKind, StockBalance, StockMove, Warehouse
+from livepark.fulfillment.services import (
+    MOVES,
+    SHELF_ORDER,
+    SINGLE_KINDS,
+    gate_allowance,
+    kind_rule,
+    over_allowance,
+    shelf_delta,
+    shelf_plan,
+    short_of,
+)
 
 _CHUNK = 5_000  # ids per IN list (SQLite's bound-parameter limit)
 _LEDGER_COLUMNS = (
@@ -45,6 +61,8 @@ _LEDGER_COLUMNS = (
     "picked_delta",
     "reference",
     "actor",
+    "location",
+    "location_delta",
 )
 
 
@@ -120,6 +138,9 @@ def post_moves_bulk(moves: Iterable[Move | Mapping[str, Any]], *, actor) -> Move
                 )
         pairs = {(m.batch_id, m.warehouse_id) for m, good in zip(todo, ok, strict=True) if good}
         locked = _lock(pairs)
+        shelves = _shelves(
+            {(m.batch_id, m.warehouse_id) for m, good in zip(todo, ok, strict=True) if good and _off_shelf(m)}
+        )
         gates = _gates(
             {
                 (m.batch_id, m.warehouse_id)
@@ -127,13 +148,13 @@ def post_moves_bulk(moves: Iterable[Move | Mapping[str, Any]], *, actor) -> Move
                 if good and MOVES[m.kind][2]
             }
         )
-        ledger, received = _replay(todo, ok, locked, gates, report, actor)
+        ledger, received, shelf_updates = _replay(todo, ok, locked, gates, shelves, report, actor)
         report.errors.sort(key=lambda e: e["index"])
         if report.errors:
             transaction.set_rollback(True)
             return report
-        _write(ledger, locked, received)
-        report.applied = len(ledger)
+        _write(ledger, locked, received, shelf_updates)
+        report.applied = sum(1 for row in ledger if row[9] is None)
         report.balances = sum(1 for v in locked.values() if v[4])
     return report
 
@@ -141,8 +162,8 @@ def post_moves_bulk(moves: Iterable[Move | Mapping[str, Any]], *, actor) -> Move
 def _field_errors(m: Move, batches: set[int], warehouses: set[int]) -> FieldErrors:
     """stock_move's field rules, in its order and words."""
     errors = FieldErrors()
-    if not isinstance(m.kind, str) or m.kind not in MOVES:
-        errors.add("kind", f"must be one of: {', '.join(MOVES)}")
+    if not isinstance(m.kind, str) or m.kind not in SINGLE_KINDS:
+        errors.add("kind", kind_rule())
     q = m.quantity
     if isinstance(q, bool) or not isinstance(q, int) or q <= 0:
         errors.add("quantity", "数量应为正整数 / must be a positive integer")
@@ -206,17 +227,52 @@ def _gates(gated: set[tuple[int, int]]) -> dict[tuple[int, int], Any]:
     return out
 
 
+def _off_shelf(m: Move) -> bool:
+    return shelf_delta(m.kind, m.quantity) < 0
+
+
+def _shelves(pairs: set[tuple[int, int]]) -> dict[tuple[int, int], list[list[int]]]:
+    """pair -> [[LocationStock pk, location id, quantity], ...] in SHELF_ORDER, for the pairs with located
+    stock (read under the balance locks, which every location writer holds)."""
+    out: dict[tuple[int, int], list] = {}
+    if not pairs:
+        return out
+    batch_ids = sorted({b for b, _ in pairs})
+    wh_ids = sorted({w for _, w in pairs})
+    rows = []
+    for i in range(0, len(batch_ids), _CHUNK):
+        rows += LocationStock.objects.filter(
+            batch_id__in=batch_ids[i : i + _CHUNK], location__warehouse_id__in=wh_ids, quantity__gt=0
+        ).values_list(
+            "batch_id",
+            "location__warehouse_id",
+            "pk",
+            "location_id",
+            "location__kind",
+            "location__code",
+            "quantity",
+        )
+    for b, w, pk, loc, _kind, _code, q in sorted(rows, key=lambda r: (SHELF_ORDER.get(r[4], 9), r[5])):
+        if (b, w) in pairs:
+            out.setdefault((b, w), []).append([pk, loc, q])
+    return out
+
+
 def _refusal(index: int, exc: ServiceError) -> dict[str, Any]:
     return {"index": index, "code": exc.code, "detail": exc.detail, "fields": exc.fields}
 
 
-def _replay(todo, ok, locked, gates, report, actor) -> tuple[list[tuple], set[tuple[int, int]]]:
-    """Apply the movements in order to the locked balances; returns the ledger rows and the pairs received."""
+def _replay(
+    todo, ok, locked, gates, shelves, report, actor
+) -> tuple[list[tuple], set[tuple[int, int]], dict[int, int]]:
+    """Apply the movements in order to the locked balances; returns the ledger rows, the pairs received and the
+    change of each LocationStock row."""
     at = connection.ops.adapt_datetimefield_value(timezone.now())
     actor_id = actor.pk if getattr(actor, "pk", None) else None
     shipped: dict[tuple[int, int], int] = {}  # units shipped in this list, per pair (per-unit lots)
     received: set[tuple[int, int]] = set()
     ledger: list[tuple] = []
+    shelf_updates: dict[int, int] = {}
     for i, m in enumerate(todo):
         if not ok[i]:
             continue
@@ -241,6 +297,8 @@ def _replay(todo, ok, locked, gates, report, actor) -> tuple[list[tuple], set[tu
             if q > have:
                 report.errors.append(_refusal(i, short_of(source, have)))
                 continue
+        # Units not on any location, before this movement (for the shelf rule below).
+        unplaced = bal[1] - bal[3] - sum(s[2] for s in shelves.get(pair, ()))
         bal[1] += d_on * q
         bal[2] += d_res * q
         bal[3] += d_pick * q
@@ -260,17 +318,35 @@ def _replay(todo, ok, locked, gates, report, actor) -> tuple[list[tuple], set[tu
                 d_pick * q,
                 m.reference[:64],
                 actor_id,
+                None,
+                0,
             )
         )
-    return ledger, received
+        if pair in shelves and shelf_delta(m.kind, q) < 0:
+            for pk, loc, n in shelf_plan(
+                [tuple(s) for s in shelves[pair]], unplaced, -shelf_delta(m.kind, q)
+            ):
+                for s in shelves[pair]:
+                    if s[0] == pk:
+                        s[2] -= n
+                shelf_updates[pk] = shelf_updates.get(pk, 0) - n
+                ledger.append(
+                    (at, m.kind, m.batch_id, m.warehouse_id, 0, 0, 0, m.reference[:64], actor_id, loc, -n)
+                )
+    return ledger, received, shelf_updates
 
 
-def _write(ledger: list[tuple], locked: dict[tuple[int, int], list], received: set[tuple[int, int]]) -> None:
-    """The ledger rows, then each touched balance moved by the sum of its ledger deltas."""
+def _write(
+    ledger: list[tuple],
+    locked: dict[tuple[int, int], list],
+    received: set[tuple[int, int]],
+    shelf_updates: dict[int, int],
+) -> None:
+    """The ledger rows, then each touched balance (and location row) moved by the sum of its ledger deltas."""
     columns = [StockMove._meta.get_field(f).column for f in _LEDGER_COLUMNS]
     insert_rows(StockMove._meta.db_table, columns, ledger)
     sums: dict[tuple[int, int], list[int]] = {}
-    for _, _, b, w, d_on, d_res, d_pick, _, _ in ledger:
+    for _, _, b, w, d_on, d_res, d_pick, *_ in ledger:
         s = sums.setdefault((b, w), [0, 0, 0])
         s[0] += d_on
         s[1] += d_res
@@ -289,9 +365,14 @@ def _write(ledger: list[tuple], locked: dict[tuple[int, int], list], received: s
         (d_on, d_res, d_pick, now if pair in received else None, locked[pair][0])
         for pair, (d_on, d_res, d_pick) in sorted(sums.items(), key=lambda kv: locked[kv[0]][0])
     ]
+    ls_table = q(LocationStock._meta.db_table)
+    ls_qty = q(LocationStock._meta.get_field("quantity").column)
+    ls_sql = f"UPDATE {ls_table} SET {ls_qty} = {ls_qty} + %s WHERE {q(LocationStock._meta.pk.column)} = %s"
     try:
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.executemany(sql, params)
+            if shelf_updates:
+                cursor.executemany(ls_sql, [(d, pk) for pk, d in sorted(shelf_updates.items())])
     except IntegrityError:
         # The CHECK constraints are the last word: nothing may go negative, whatever raced.
         raise Conflict("库存不足 / not enough stock", code="insufficient_stock") from None

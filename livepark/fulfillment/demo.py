@@ -23,10 +23,13 @@ from livepark.core.models import User
 from livepark.core.roles import Role
 from livepark.core.services import user_create
 from livepark.engines.sampling import plan
+from livepark.fulfillment import services
 from livepark.fulfillment.models import (
     Allocation,
     Carrier,
     InspectionLot,
+    Location,
+    LocationKind,
     LotStatus,
     MoveKind,
     Order,
@@ -37,6 +40,7 @@ from livepark.fulfillment.models import (
     Shipment,
     StockBalance,
     StockMove,
+    StockTransfer,
     Warehouse,
 )
 from livepark.registry.models import Anchor, Enterprise
@@ -313,6 +317,7 @@ def build_goods_demo(scale: str = "base", seed: int = 2026) -> dict[str, int]:
                     "received_at": now - dt.timedelta(days=20),
                 },
             )
+        _locations_demo(warehouses)
         if not User.objects.filter(username=DEMO_SUPPLIER_USER[0]).exists():
             user_create(
                 actor=None,
@@ -325,6 +330,8 @@ def build_goods_demo(scale: str = "base", seed: int = 2026) -> dict[str, int]:
         for group in ("catalog", "fulfillment"):
             counting.bump(group)
     return {
+        "locations": Location.objects.count(),
+        "transfers": StockTransfer.objects.count(),
         "products": Product.objects.count(),
         "skus": SKU.objects.count(),
         "lots": InspectionLot.objects.count(),
@@ -332,3 +339,64 @@ def build_goods_demo(scale: str = "base", seed: int = 2026) -> dict[str, int]:
         "shipments": Shipment.objects.count(),
         "returns": Return.objects.count(),
     }
+
+
+#: code, kind of the demo locations of every warehouse.
+DEMO_LOCATIONS = [
+    ("R-01", LocationKind.RECEIVING),
+    ("A-01-01", LocationKind.STORAGE),
+    ("A-01-02", LocationKind.STORAGE),
+    ("A-02-01", LocationKind.STORAGE),
+    ("Q-01", LocationKind.QUARANTINE),
+]
+DEMO_TRANSFER = "DEMO-TRF-1"
+
+
+def _locations_demo(warehouses: list[Warehouse]) -> None:
+    """Locations in every demo warehouse, the stock put away onto them, and one transfer — through the services,
+    so the ledger and the balances keep agreeing. Idempotent: a warehouse already put away is left alone."""
+    admin = User.objects.filter(is_active=True, role=Role.PARK_ADMIN).order_by("pk").first()
+    if admin is None:
+        return
+    for wh in warehouses:
+        for code, kind in DEMO_LOCATIONS:
+            if not Location.objects.filter(warehouse=wh, code=code).exists():
+                services.location_create(
+                    actor=admin, data={"warehouse_id": wh.pk, "code": code, "kind": kind}
+                )
+        if StockMove.objects.filter(warehouse=wh, kind=MoveKind.PUT_AWAY).exists():
+            continue
+        shelves = list(Location.objects.filter(warehouse=wh, kind=LocationKind.STORAGE).order_by("code"))
+        # Most of each batch onto a storage location (round robin), a tenth left on the dock (not yet put away).
+        for i, bal in enumerate(
+            StockBalance.objects.filter(warehouse=wh, on_hand__gt=0).order_by("batch_id")
+        ):
+            quantity = (bal.on_hand - bal.picked) * 9 // 10
+            if quantity > 0:
+                services.stock_put_away(
+                    actor=admin,
+                    batch_id=bal.batch_id,
+                    location_id=shelves[i % len(shelves)].pk,
+                    quantity=quantity,
+                    reference="demo",
+                )
+    if StockTransfer.objects.filter(reference=DEMO_TRANSFER).exists() or len(warehouses) < 2:
+        return
+    source, target = warehouses[0], warehouses[1]
+    passed = InspectionLot.objects.filter(warehouse=source, status=LotStatus.PASSED, qc_mode="per_lot")
+    bal = (
+        StockBalance.objects.filter(warehouse=source, batch_id__in=passed.values("batch_id"), on_hand__gte=50)
+        .exclude(batch_id__in=InspectionLot.objects.filter(warehouse=target).values("batch_id"))
+        .order_by("batch_id")
+        .first()
+    )
+    if bal is not None:
+        services.stock_transfer(
+            actor=admin,
+            batch_id=bal.batch_id,
+            from_warehouse_id=source.pk,
+            to_warehouse_id=target.pk,
+            quantity=20,
+            to_location_id=Location.objects.get(warehouse=target, code="R-01").pk,
+            reference=DEMO_TRANSFER,
+        )

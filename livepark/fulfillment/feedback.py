@@ -32,12 +32,16 @@ class ProductFeedback:
     replenish_units: int
 
 
-def product_feedback(user, *, supplier_id: int | None = None, days: int = 28) -> list[ProductFeedback]:
+def product_feedback(
+    user, *, supplier_id: int | None = None, days: int = 28, product_id: int | None = None
+) -> list[ProductFeedback]:
     """Per product of the supplier (a supplier sees only its own): sales, cover, returns, what to make next."""
     require_right(user, "product", "view")
     products = Product.objects.restrict(user, "view").filter(archived_at__isnull=True)
     if supplier_id:
         products = products.filter(supplier_id=supplier_id)
+    if product_id:
+        products = products.filter(pk=product_id)
     today = timezone.localdate()
     start = today - dt.timedelta(days=days - 1)
     since = timezone.make_aware(dt.datetime.combine(start, dt.time()))

@@ -146,10 +146,77 @@ class StockBalance(models.Model):
         """On hand, neither reserved nor picked."""
         return self.on_hand - self.reserved - self.picked
 
+    @property
+    def unplaced(self) -> int:
+        """On hand, not picked, on no location (needs the `located` annotation of `selectors.stock_list`)."""
+        return self.on_hand - self.picked - (getattr(self, "located", 0) or 0)
+
     @classmethod
     def scope(cls, user, action: str) -> Q | None:
         """A supplier reaches its own goods' stock; inspectors view all."""
         return supplier_scope(user, action, "batch__sku__product__supplier_id")
+
+
+class LocationKind(models.TextChoices):
+    RECEIVING = "receiving", _("收货区")
+    STORAGE = "storage", _("存储区")
+    QUARANTINE = "quarantine", _("隔离区")
+
+
+class Location(Timestamped):
+    """A place in a warehouse (`A-01-02`: zone, shelf, level) where stock is put away."""
+
+    scope_kind = "warehouse"
+
+    warehouse = models.ForeignKey(
+        Warehouse, verbose_name=_("云仓"), on_delete=models.PROTECT, related_name="locations"
+    )
+    code = models.CharField(_("库位编码"), max_length=24)
+    kind = models.CharField(
+        _("库区类型"), max_length=12, choices=LocationKind.choices, default=LocationKind.STORAGE
+    )
+    active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("库位")
+        verbose_name_plural = _("库位")
+        ordering = ["warehouse__code", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["warehouse", "code"], name="location_unique_per_warehouse")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.warehouse.code}/{self.code}"
+
+    @classmethod
+    def scope(cls, user, action: str) -> Q | None:
+        """Locations are park infrastructure, as their warehouse."""
+        return Q() if action == "view" else NOTHING
+
+
+class LocationStock(models.Model):
+    """Units of one batch on one location: a split of the balance's shelf stock (on hand − picked).
+
+    What is on hand and not picked but on no location is "not yet put away". Writers hold the lock of the
+    batch × warehouse balance row; the CHECK keeps each quantity from going negative.
+    """
+
+    location = models.ForeignKey(
+        Location, verbose_name=_("库位"), on_delete=models.PROTECT, related_name="stock"
+    )
+    batch = models.ForeignKey("catalog.ProductBatch", verbose_name=_("生产批次"), on_delete=models.PROTECT)
+    quantity = models.BigIntegerField(_("数量"), default=0)
+
+    class Meta:
+        verbose_name = _("库位库存")
+        verbose_name_plural = _("库位库存")
+        constraints = [
+            models.UniqueConstraint(fields=["location", "batch"], name="location_stock_unique"),
+            models.CheckConstraint(condition=Q(quantity__gte=0), name="location_stock_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.batch_id}@{self.location_id}: {self.quantity}"
 
 
 class MoveKind(models.TextChoices):
@@ -164,6 +231,7 @@ class MoveKind(models.TextChoices):
     TRANSFER_IN = "transfer_in", _("调入")
     RETURN = "return", _("退货入库")
     WRITE_OFF = "write_off", _("报废")
+    PUT_AWAY = "put_away", _("上架")
 
 
 class StockMove(models.Model):
@@ -180,6 +248,12 @@ class StockMove(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, blank=True, on_delete=models.SET_NULL
     )
+    #: Set when the line also moved units on a location (put-away, or shelf stock taken by a pick, write-off,
+    #: adjustment or transfer): the per-location quantities are the sums of these deltas.
+    location = models.ForeignKey(
+        Location, verbose_name=_("库位"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    location_delta = models.BigIntegerField(_("库位变动"), default=0, db_default=0)
 
     class Meta:
         verbose_name = _("库存流水")
@@ -189,6 +263,59 @@ class StockMove(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.batch_id}@{self.warehouse_id} {self.on_hand_delta:+d}"
+
+
+class StockTransfer(models.Model):
+    """Units of one batch moved from one warehouse to another: a transfer-out and a transfer-in, one transaction.
+
+    `certified` is how many of the units carried their QC pass along (see docs/fulfilment.md): they count in
+    the receiving warehouse's gate allowance and no longer in the sending one's.
+    """
+
+    scope_kind = "stock"
+
+    at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+    batch = models.ForeignKey("catalog.ProductBatch", verbose_name=_("生产批次"), on_delete=models.PROTECT)
+    from_warehouse = models.ForeignKey(
+        Warehouse, verbose_name=_("调出仓"), on_delete=models.PROTECT, related_name="transfers_out"
+    )
+    to_warehouse = models.ForeignKey(
+        Warehouse, verbose_name=_("调入仓"), on_delete=models.PROTECT, related_name="transfers_in"
+    )
+    quantity = models.PositiveBigIntegerField(_("数量"))
+    certified = models.PositiveBigIntegerField(_("随货质检合格数"), default=0)
+    reference = models.CharField(_("单据"), max_length=64, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("调拨单")
+        verbose_name_plural = _("调拨单")
+        ordering = ["-at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="transfer_quantity_positive"),
+            models.CheckConstraint(
+                condition=Q(certified__lte=F("quantity")), name="transfer_certified_within"
+            ),
+            models.CheckConstraint(
+                condition=~Q(from_warehouse=F("to_warehouse")), name="transfer_between_two_warehouses"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["batch", "to_warehouse"]),
+            models.Index(fields=["batch", "from_warehouse"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"TRF{self.pk}"
+
+    @classmethod
+    def scope(cls, user, action: str) -> Q | None:
+        """As the stock: a supplier its own goods' transfers, inspectors view all."""
+        return supplier_scope(user, action, "batch__sku__product__supplier_id")
 
 
 class OrderStatus(models.TextChoices):

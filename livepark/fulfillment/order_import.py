@@ -12,10 +12,12 @@ import csv
 import datetime as dt
 import io
 import json
+import os
 import zipfile
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from openpyxl import load_workbook
@@ -27,6 +29,12 @@ from livepark.core.money import MoneyFormatError, yuan_to_fen
 from livepark.fulfillment.orders import order_create
 
 MAX_ROWS = 50_000
+WEB_MAX_ROWS = 200_000  # default of LIVEPARK_WEB_IMPORT_MAX_ROWS
+WEB_LIMIT_HINT = (
+    "（网页上传上限 LIVEPARK_WEB_IMPORT_MAX_ROWS，更大的文件请用 livepark orders import）/ web upload limit"
+)
+NUL = "\x00"
+NUL_RULE = "含 NUL (0x00) 字符 / contains a NUL (0x00) character"
 
 #: platform -> our field -> the export's column header
 MAPPINGS: dict[str, dict[str, str]] = {
@@ -141,14 +149,38 @@ def _parse_time(text: str) -> dt.datetime:
     return timezone.make_aware(value) if timezone.is_naive(value) else value  # exports are Beijing time
 
 
+def web_max_rows() -> int:
+    """The most rows a file uploaded through the web (API) may have: `LIVEPARK_WEB_IMPORT_MAX_ROWS` (setting or
+    environment variable), 200,000 by default. The CLI (`livepark orders import`) is not capped by it."""
+    value = getattr(settings, "LIVEPARK_WEB_IMPORT_MAX_ROWS", None) or os.environ.get(
+        "LIVEPARK_WEB_IMPORT_MAX_ROWS", ""
+    )
+    try:
+        return max(int(value), 1)
+    except (TypeError, ValueError):
+        return WEB_MAX_ROWS
+
+
 def import_orders(
-    platform: str, data: bytes, filename: str, *, actor, shop_id: int | None = None
+    platform: str,
+    data: bytes,
+    filename: str,
+    *,
+    actor,
+    shop_id: int | None = None,
+    max_rows: int | None = None,
 ) -> OrderImportReport:
-    """Import a platform's order export; any bad row imports nothing, and every bad row is reported."""
+    """Import a platform's order export; any bad row imports nothing, and every bad row is reported.
+
+    `max_rows` caps the rows of a large file (the web upload passes `web_max_rows()`); without it the bulk
+    path's own limit applies.
+    """
     from livepark.fulfillment import bulk_import  # imports this module
 
     if bulk_import.wants_bulk(data, filename):  # over 5,000 rows: the same rules, checked column-wise
-        return bulk_import.import_orders_bulk(platform, data, filename, actor=actor, shop_id=shop_id)
+        return bulk_import.import_orders_bulk(
+            platform, data, filename, actor=actor, shop_id=shop_id, max_rows=max_rows
+        )
     report = OrderImportReport(platform=platform)
     mapping = MAPPINGS.get(platform)
     if mapping is None:
@@ -159,8 +191,11 @@ def import_orders(
     except (ValueError, UnicodeDecodeError, zipfile.BadZipFile, KeyError, OSError) as exc:
         report.file_error = f"无法读取文件 / cannot read the file: {exc}"
         return report
-    if len(rows) > MAX_ROWS:
-        report.file_error = f"超过 {MAX_ROWS} 行 / more than {MAX_ROWS} rows"
+    limit = min(max_rows or MAX_ROWS, MAX_ROWS)
+    if len(rows) > limit:
+        report.file_error = f"超过 {limit} 行 / more than {limit} rows"
+        if max_rows:
+            report.file_error += WEB_LIMIT_HINT
         return report
     missing = [h for f, h in mapping.items() if f not in OPTIONAL and rows and h not in rows[0]]
     if missing or not rows:
@@ -171,9 +206,8 @@ def import_orders(
     for number, row in enumerate(rows, start=2):
         groups.setdefault(row.get(mapping["order_no"], ""), []).append((number, row))
     report.orders = len(groups)
-    skus = {
-        s.barcode: s.pk for s in SKU.objects.filter(barcode__in={r.get(mapping["barcode"], "") for r in rows})
-    }
+    barcodes = {r.get(mapping["barcode"], "") for r in rows}
+    skus = {s.barcode: s.pk for s in SKU.objects.filter(barcode__in={b for b in barcodes if NUL not in b})}
     with audit.channel("import"), transaction.atomic():
         for order_no, members in groups.items():
             first_row_no = members[0][0]
@@ -216,6 +250,10 @@ def order_body(platform, mapping, order_no, members, skus, errors, shop_id) -> d
 
     lines = []
     for number, row in members:
+        for header in mapping.values():
+            if NUL in row.get(header, ""):
+                # PostgreSQL refuses NUL in text and SQLite would keep it in an order number: a bad cell.
+                errors.setdefault(header, []).append(f"row {number}: {NUL_RULE}")
         barcode = row.get(mapping["barcode"], "")
         if barcode not in skus:
             errors.setdefault(mapping["barcode"], []).append(

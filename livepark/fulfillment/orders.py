@@ -21,8 +21,6 @@ from livepark.core.validators import clean_phone
 from livepark.fulfillment.models import (
     Allocation,
     Carrier,
-    InspectionLot,
-    LotStatus,
     Order,
     OrderLine,
     OrderStatus,
@@ -33,7 +31,7 @@ from livepark.fulfillment.models import (
     TrackingEvent,
     Warehouse,
 )
-from livepark.fulfillment.services import GROUP, stock_move
+from livepark.fulfillment.services import GROUP, gate_allowance, passable_batch_ids, stock_move
 from livepark.registry.choices import Platform
 from livepark.registry.selectors import enterprise_exists
 
@@ -111,13 +109,24 @@ def clean_order(actor, data: dict[str, Any]) -> tuple[dict[str, Any], list[dict[
     return fields, lines, clear
 
 
+def _instant(value):
+    """An aware datetime as UTC (compared as instants); anything else unchanged."""
+    return value.astimezone(dt.UTC) if isinstance(value, dt.datetime) and value.tzinfo else value
+
+
 def same_order(order: Order, fields: dict[str, Any], lines: list[dict[str, Any]]) -> bool:
     """Whether a stored order already says what `fields`/`lines` say (a re-import changes nothing)."""
     keys = ("shop_id", "goods_fen", "freight_fen", "discount_fen", "paid_fen", "paid_at")
     stored = [(ln.sku_id, ln.quantity, ln.price_fen) for ln in order.lines.all()]
-    return all(getattr(order, k) == fields[k] for k in keys) and stored == [
-        (ln["sku"].pk, ln["quantity"], ln["price_fen"]) for ln in lines
-    ]
+    # Instants, not wall times: `==` between aware datetimes of different zones is False for a time in a DST
+    # gap or fold (PEP 495), which would report a re-imported order as a conflict.
+    same = all(
+        _instant(getattr(order, k)) == _instant(fields[k])
+        if k == "paid_at"
+        else getattr(order, k) == fields[k]
+        for k in keys
+    )
+    return same and stored == [(ln["sku"].pk, ln["quantity"], ln["price_fen"]) for ln in lines]
 
 
 @transaction.atomic
@@ -145,11 +154,13 @@ def order_create(*, actor, data: dict[str, Any]) -> tuple[Order, bool]:
 
 
 def _passing_batches(sku: SKU, warehouse: Warehouse) -> list[ProductBatch]:
-    """Batches of the SKU with a passing lot in the warehouse, oldest production first (FIFO)."""
-    passed = InspectionLot.objects.filter(
-        warehouse=warehouse, status=LotStatus.PASSED, batch__sku=sku
-    ).values("batch_id")
-    return list(ProductBatch.objects.filter(pk__in=passed).order_by("production_date", "pk"))
+    """Batches of the SKU with a pass in the warehouse (a passing lot, or passed units a transfer brought),
+    oldest production first (FIFO)."""
+    return list(
+        ProductBatch.objects.filter(passable_batch_ids(warehouse.pk), sku=sku).order_by(
+            "production_date", "pk"
+        )
+    )
 
 
 @transaction.atomic
@@ -167,7 +178,15 @@ def order_allocate(*, actor, pk: int, warehouse_id: int) -> Order:
         need = line.quantity
         for batch in _passing_batches(line.sku, warehouse):
             bal = StockBalance.objects.filter(batch=batch, warehouse=warehouse).first()
-            take = min(need, bal.available if bal else 0)
+            free = bal.available if bal else 0
+            try:
+                allowance = gate_allowance(batch, warehouse)
+            except Conflict:
+                allowance = 0
+            if allowance is not None and bal is not None:
+                # Counted passes (per-unit lots, units a transfer brought): take no more than are free.
+                free = min(free, allowance - bal.reserved - bal.picked)
+            take = min(need, free)
             if take <= 0:
                 continue
             stock_move(

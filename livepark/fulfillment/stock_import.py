@@ -9,7 +9,7 @@ from livepark.catalog.models import ProductBatch
 from livepark.core import audit
 from livepark.core.errors import ServiceError
 from livepark.fulfillment.models import Warehouse
-from livepark.fulfillment.order_import import read_table
+from livepark.fulfillment.order_import import NUL, NUL_RULE, read_table
 from livepark.fulfillment.services import stock_move
 
 COLUMNS = {"kind": "类型", "barcode": "条码", "batch_no": "批号", "warehouse": "仓库编码", "quantity": "数量"}
@@ -31,6 +31,10 @@ def import_stock_moves(data: bytes, filename: str, *, actor) -> dict:
     with audit.channel("import"), transaction.atomic():
         for number, row in enumerate(rows, start=2):
             get = lambda f, row=row: row.get(COLUMNS[f], row.get(f, "")).strip()  # noqa: E731 — Chinese or English headers
+            nul = {f: [f"row {number}: {NUL_RULE}"] for f in COLUMNS if NUL in get(f)}
+            if nul:  # PostgreSQL refuses NUL in a query: a bad cell, not a 500
+                errors.append({"row": number, "fields": nul})
+                continue
             batch = ProductBatch.objects.filter(sku__barcode=get("barcode"), batch_no=get("batch_no")).first()
             warehouse = Warehouse.objects.filter(code=get("warehouse").upper()).first()
             qty = get("quantity")

@@ -15,7 +15,7 @@ from livepark.core.roles import has_right
 from livepark.core.scoping import require_right
 from livepark.fulfillment import feedback, selectors, services
 from livepark.fulfillment import orders as orders_service
-from livepark.fulfillment.models import Carrier, LotStatus, OrderStatus
+from livepark.fulfillment.models import Carrier, LocationKind, LotStatus, OrderStatus
 
 
 @login_required
@@ -88,18 +88,66 @@ def stock(request):
     qs = selectors.stock_overview(
         request.user, warehouse_id=int(wh) if wh and wh.isdigit() else None, q=request.GET.get("q")
     )
+    wh_id = int(wh) if wh and wh.isdigit() else None
+    can_move = has_right(request.user, "stock", "change")
+    context = {
+        "warehouses": selectors.warehouse_list(request.user),
+        "f": {"warehouse": wh, "q": request.GET.get("q", "")},
+        "today": timezone.now(),
+        "can_move": can_move,
+    }
+    if not request.htmx:  # the parts around the table, which the search does not redraw
+        context |= {
+            "valuation": selectors.stock_valuation(request.user, warehouse_id=wh_id),
+            "age_bands": [b for b, _, _ in selectors.AGE_BANDS] + ["unknown"],
+            "located": selectors.location_stock(request.user, warehouse_id=wh_id)[:LOCATED_ROWS],
+            "locations": selectors.location_list(request.user, warehouse_id=wh_id, active=True),
+            "transfers": selectors.transfer_list(request.user, warehouse_id=wh_id)[:10],
+            "can_manage_locations": has_right(request.user, "warehouse", "change"),
+            "location_kinds": LocationKind.choices,
+            "batches": (
+                selectors.stock_list(request.user, warehouse_id=wh_id).filter(on_hand__gt=0)[:LOCATED_ROWS]
+                if can_move
+                else []
+            ),
+        }
     return list_page(
         request,
         qs,
         template="fulfillment/stock.html",
         partial="fulfillment/_stock_table.html",
-        context={
-            "warehouses": selectors.warehouse_list(request.user),
-            "f": {"warehouse": wh, "q": request.GET.get("q", "")},
-            "today": timezone.now(),
-            "can_move": has_right(request.user, "stock", "change"),
-        },
+        context=context,
     )
+
+
+LOCATED_ROWS = 200  # rows of the per-location table and of the forms' batch lists
+
+
+def _int(request, name: str) -> int | None:
+    """An optional integer form field; ValueError names the field."""
+    text = request.POST.get(name, "").strip()
+    if not text:
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        raise ValueError(name) from None
+
+
+def _stock_action(request, call, done: str):
+    """Run a stock page form's service call: back to the stock page, or the refusal with its status."""
+    try:
+        call()
+    except ValueError as exc:
+        detail = _("%(f)s 须为整数") % {"f": exc.args[0] if exc.args else _("数量")}
+        return render(request, "fulfillment/move_refused.html", {"detail": detail}, status=422)
+    except ServiceError as exc:
+        if exc.status in (403,):
+            raise
+        messages.error(request, exc.detail)
+        return render(request, "fulfillment/move_refused.html", {"detail": exc.detail}, status=exc.status)
+    messages.success(request, done)
+    return redirect("fulfillment:stock")
 
 
 @login_required
@@ -107,25 +155,76 @@ def stock(request):
 @page_errors
 def stock_move(request):
     """The stock page's move form (reserve, pick, ship, …): the same service and gate as the API."""
-    try:
+
+    def call():
         services.stock_move(
             actor=request.user,
             kind=request.POST.get("kind", ""),
-            batch_id=int(request.POST.get("batch_id", "0") or 0),
-            warehouse_id=int(request.POST.get("warehouse_id", "0") or 0),
-            quantity=int(request.POST.get("quantity", "0") or 0),
+            batch_id=_int(request, "batch_id") or 0,
+            warehouse_id=_int(request, "warehouse_id") or 0,
+            quantity=_int(request, "quantity") or 0,
             reference=request.POST.get("reference", ""),
         )
-    except ValueError:
-        messages.error(request, _("数量须为整数"))
-    except ServiceError as exc:
-        if exc.status in (403,):
-            raise
-        messages.error(request, exc.detail)
-        return render(request, "fulfillment/move_refused.html", {"detail": exc.detail}, status=exc.status)
-    else:
-        messages.success(request, _("库存已更新"))
-    return redirect("fulfillment:stock")
+
+    return _stock_action(request, call, _("库存已更新"))
+
+
+@login_required
+@require_POST
+@page_errors
+def stock_put_away(request):
+    """The stock page's put-away form: units of a batch onto a location (from the unplaced ones or a location)."""
+
+    def call():
+        services.stock_put_away(
+            actor=request.user,
+            batch_id=_int(request, "batch_id") or 0,
+            location_id=_int(request, "location_id") or 0,
+            quantity=_int(request, "quantity") or 0,
+            from_location_id=_int(request, "from_location_id"),
+            reference=request.POST.get("reference", ""),
+        )
+
+    return _stock_action(request, call, _("已上架"))
+
+
+@login_required
+@require_POST
+@page_errors
+def stock_transfer(request):
+    """The stock page's transfer form: the same service, gate and ledger as the API."""
+
+    def call():
+        services.stock_transfer(
+            actor=request.user,
+            batch_id=_int(request, "batch_id") or 0,
+            from_warehouse_id=_int(request, "from_warehouse_id") or 0,
+            to_warehouse_id=_int(request, "to_warehouse_id") or 0,
+            quantity=_int(request, "quantity") or 0,
+            to_location_id=_int(request, "to_location_id"),
+            reference=request.POST.get("reference", ""),
+        )
+
+    return _stock_action(request, call, _("调拨完成"))
+
+
+@login_required
+@require_POST
+@page_errors
+def location_create(request):
+    """The stock page's new-location form (park admin)."""
+
+    def call():
+        services.location_create(
+            actor=request.user,
+            data={
+                "warehouse_id": _int(request, "warehouse_id"),
+                "code": request.POST.get("code", ""),
+                "kind": request.POST.get("kind", ""),
+            },
+        )
+
+    return _stock_action(request, call, _("库位已添加"))
 
 
 @login_required
